@@ -1,0 +1,241 @@
+//! `pwatch`: a thin command line over the Precursor Watch libraries.
+//!
+//! Exit codes (DESIGN.md §4): 0 found / ok, 1 not found / flagged, 2 bad input (or a failure that stopped
+//! the command). `--json` prints the same documents as the HTTP API.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pw_registry::Registry;
+use pw_resolve::{LookupError, LookupReport, Resolver};
+use pw_trade::{CheckError, CheckRequest, Decision, TradeReport};
+
+mod text;
+
+#[derive(Parser, Debug)]
+#[command(name = "pwatch", version, about = "Precursor Watch: identity and legal status of drug-precursor chemicals")]
+struct Cli {
+    /// Use this registry directory instead of the one embedded in the binary.
+    #[arg(long, global = true, value_name = "DIR")]
+    registry: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the web UI and JSON API.
+    Serve {
+        /// Database URL (sqlite://FILE or postgres://…); a SQLite file is created if missing.
+        #[arg(long, default_value = "sqlite://pwatch.db", env = "PWATCH_DATABASE_URL")]
+        db: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "PWATCH_ADDR")]
+        addr: SocketAddr,
+    },
+    /// Identify a substance by name, synonym, abbreviation, CAS RN or InChIKey, with its controls.
+    Lookup {
+        /// The identifier.
+        ident: String,
+        /// Only controls in force on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Only controls of these jurisdictions (repeatable: --jurisdiction US --jurisdiction CN).
+        #[arg(long = "jurisdiction", value_name = "CODE")]
+        jurisdictions: Vec<String>,
+    },
+    /// What a shipment needs: licences, notifications, prohibitions, with the legal basis.
+    Check {
+        /// The substance: any identifier.
+        #[arg(long)]
+        substance: String,
+        /// Exporting country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        from: String,
+        /// Importing country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        to: String,
+        /// Quantity with unit: 25kg, 0.5 t, 500 g, 200 L.
+        #[arg(long)]
+        quantity: Option<String>,
+        /// Shipment date (YYYY-MM-DD; default today).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Registry maintenance.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RegistryCommand {
+    /// Validate a registry directory (default: the embedded registry); exit 0 when valid, 2 otherwise.
+    Validate {
+        /// Directory to validate.
+        dir: Option<PathBuf>,
+    },
+    /// Counts per jurisdiction and list, share of verified controls, version.
+    Stats,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_registry(dir: Option<&PathBuf>) -> anyhow::Result<Arc<Registry>> {
+    let reg = match dir {
+        Some(d) => Registry::load_dir(d),
+        None => Registry::embedded(),
+    };
+    match reg {
+        Ok(r) => Ok(Arc::new(r)),
+        Err(e) => {
+            for d in &e.0 {
+                eprintln!("{d}");
+            }
+            anyhow::bail!("registry invalid: {} problem(s); run `pwatch registry validate` for the list", e.0.len())
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, v)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { db, addr } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            rt.block_on(async move {
+                let store = pw_store::Store::connect(&db).await.with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
+                store.note_registry_version(registry.version()).await?;
+                let state = pw_server::AppState::new(registry, store);
+                pw_server::serve(state, addr).await.with_context(|| format!("serving on {addr}"))
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lookup { ident, as_of, jurisdictions } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let as_of = match as_of.as_deref().map(pw_trade::date).transpose() {
+                Ok(d) => d,
+                Err(e) => return bad(&format!("--as-of: {}", e.message)),
+            };
+            let jurisdictions: Vec<String> = jurisdictions.iter().map(|j| j.trim().to_ascii_uppercase()).collect();
+            if let Some(j) = jurisdictions.iter().find(|j| registry.jurisdiction(j).is_none()) {
+                let known: Vec<&str> = registry.jurisdictions().keys().map(String::as_str).collect();
+                return bad(&format!("--jurisdiction: unknown jurisdiction {j:?}; known: {}", known.join(", ")));
+            }
+            let resolver = Resolver::new(registry.clone());
+            let res = match resolver.resolve(&ident) {
+                Ok(r) => r,
+                Err(e @ (LookupError::BadCas { .. } | LookupError::Empty | LookupError::TooLong { .. })) => return bad(&e.to_string()),
+            };
+            let report = LookupReport::new(&registry, &ident, &res, as_of, &jurisdictions);
+            if cli.json {
+                print_json(&report)?;
+            } else {
+                print!("{}", text::lookup(&report));
+            }
+            Ok(if report.matches.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Check { substance, from, to, quantity, date } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let resolver = Resolver::new(registry);
+            let req = CheckRequest { substance, from, to, quantity, date };
+            match pw_trade::check_request(&resolver, &req, chrono::Utc::now().date_naive()) {
+                Ok(report) => {
+                    if cli.json {
+                        print_json(&report)?;
+                    } else {
+                        print!("{}", text::check(&report));
+                    }
+                    Ok(exit_for(&report))
+                }
+                Err(CheckError::Input(e)) => bad(&format!("--{}: {}", e.field, e.message)),
+                Err(e @ CheckError::Ambiguous { .. }) => bad(&e.to_string()),
+                Err(e @ CheckError::NotFound { .. }) => {
+                    eprintln!("{e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Registry { command: RegistryCommand::Validate { dir } } => {
+            let dir = dir.or(cli.registry);
+            let result = match &dir {
+                Some(d) => Registry::load_dir(d),
+                None => Registry::embedded(),
+            };
+            let where_ = dir.as_ref().map_or_else(|| "embedded registry".to_string(), |d| d.display().to_string());
+            match result {
+                Ok(r) => {
+                    if cli.json {
+                        print_json(&serde_json::json!({"valid": true, "version": r.version(), "problems": []}))?;
+                    } else {
+                        println!("{where_}: valid, {} substances, version {}", r.substances().len(), r.version());
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    if cli.json {
+                        print_json(&serde_json::json!({"valid": false, "problems": e.0}))?;
+                    } else {
+                        for d in &e.0 {
+                            println!("{d}");
+                        }
+                        println!("{where_}: {} problem(s)", e.0.len());
+                    }
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Registry { command: RegistryCommand::Stats } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let stats = registry.stats();
+            if cli.json {
+                print_json(&stats)?;
+            } else {
+                print!("{}", text::stats(&stats));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn bad(message: &str) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {message}");
+    Ok(ExitCode::from(2))
+}
+
+/// 0 when allowed, 1 when the shipment is flagged (conditional or prohibited).
+fn exit_for(r: &TradeReport) -> ExitCode {
+    match r.decision {
+        Decision::Allowed => ExitCode::SUCCESS,
+        Decision::Conditional | Decision::Prohibited => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,133 @@
+//! JSON API under `/api/v1`.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use pw_resolve::{LookupError, LookupReport};
+use pw_trade::{CheckError, CheckRequest, TradeReport};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use crate::{AppError, AppState, ErrorBody};
+
+/// The OpenAPI document, generated from the handlers below.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Precursor Watch API", description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."),
+    paths(healthz, lookup, check),
+    components(schemas(ErrorBody, LookupReport, TradeReport, CheckRequest, Health))
+)]
+pub struct ApiDoc;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/lookup", get(lookup))
+        .route("/check", post(check))
+        .route("/openapi.json", get(openapi))
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Liveness and the registry version.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// Registry version served.
+    pub registry_version: String,
+}
+
+/// Health check: the process is up and the database answers.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 500, body = ErrorBody)))]
+pub(crate) async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, AppError> {
+    st.store.ping().await.map_err(AppError::internal)?;
+    Ok(Json(Health { status: "ok".into(), registry_version: st.registry.version().to_string() }))
+}
+
+/// Query of `GET /api/v1/lookup`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LookupParams {
+    /// Any identifier: name, synonym, abbreviation, CAS RN (any common form), InChIKey (full or first block).
+    q: String,
+    /// Only controls in force on this date (`YYYY-MM-DD`).
+    as_of: Option<String>,
+    /// Only these jurisdictions, comma-separated (`US,CN`).
+    jurisdiction: Option<String>,
+}
+
+pub(crate) fn parse_as_of(s: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    s.filter(|s| !s.trim().is_empty())
+        .map(|d| pw_trade::date(d).map_err(|e| AppError::bad("as_of", e.message)))
+        .transpose()
+}
+
+pub(crate) fn lookup_report(st: &AppState, q: &str, as_of: Option<&str>, jurisdiction: Option<&str>) -> Result<LookupReport, AppError> {
+    let as_of = parse_as_of(as_of)?;
+    let jurisdictions: Vec<String> =
+        jurisdiction.unwrap_or("").split(',').map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect();
+    for j in &jurisdictions {
+        if st.registry.jurisdiction(j).is_none() {
+            let known: Vec<&str> = st.registry.jurisdictions().keys().map(String::as_str).collect();
+            return Err(AppError::bad("jurisdiction", format!("unknown jurisdiction {j:?}; known: {}", known.join(", "))));
+        }
+    }
+    let res = st.resolver.resolve(q).map_err(|e| match e {
+        LookupError::BadCas { message, .. } => AppError { status: StatusCode::BAD_REQUEST, code: "bad_cas", message, field: Some("q".into()) },
+        other => AppError::bad("q", other.to_string()),
+    })?;
+    Ok(LookupReport::new(&st.registry, q, &res, as_of, &jurisdictions))
+}
+
+/// Look up a substance by any identifier. Not found is a 200 with no matches and suggestions.
+#[utoipa::path(get, path = "/api/v1/lookup", params(LookupParams),
+    responses((status = 200, body = LookupReport), (status = 400, body = ErrorBody)))]
+pub(crate) async fn lookup(State(st): State<AppState>, q: Result<Query<LookupParams>, QueryRejection>) -> Result<Json<LookupReport>, AppError> {
+    let Query(p) = q.map_err(|e| AppError::bad(query_field(&e.body_text()), e.body_text()))?;
+    Ok(Json(lookup_report(&st, &p.q, p.as_of.as_deref(), p.jurisdiction.as_deref())?))
+}
+
+fn query_field(msg: &str) -> String {
+    msg.split('`').nth(1).unwrap_or("query").to_string()
+}
+
+pub(crate) fn check_error(e: CheckError) -> AppError {
+    match e {
+        CheckError::Input(i) => AppError::bad(i.field, i.message),
+        e @ CheckError::NotFound { .. } => AppError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: Some("substance".into()) },
+        e @ CheckError::Ambiguous { .. } => AppError::bad("substance", e.to_string()),
+    }
+}
+
+/// Check a shipment: obligations on both sides and under the 1988 Convention, with citations.
+#[utoipa::path(post, path = "/api/v1/check", request_body = CheckRequest,
+    responses((status = 200, body = TradeReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub(crate) async fn check(State(st): State<AppState>, body: Bytes) -> Result<Json<TradeReport>, AppError> {
+    let req: CheckRequest = parse_json(&body)?;
+    let today = chrono::Utc::now().date_naive();
+    pw_trade::check_request(&st.resolver, &req, today).map(Json).map_err(check_error)
+}
+
+/// Deserialize a JSON body, naming the field at fault.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let field = if path != "." {
+            path
+        } else {
+            msg.split('`').nth(1).map_or_else(|| "body".to_string(), str::to_string)
+        };
+        AppError::bad(field, format!("invalid JSON body: {msg}"))
+    })
+}

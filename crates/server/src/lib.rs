@@ -1,0 +1,80 @@
+//! The Precursor Watch HTTP server.
+//!
+//! An axum app over shared, immutable state ([`AppState`]: the registry, its resolver, the store). Handlers
+//! are thin: they parse the request, call the same library functions as the CLI (`pw-resolve`, `pw-trade`)
+//! and serialise the same report types, so the API and `pwatch --json` cannot drift apart. Errors go
+//! through one type ([`AppError`]) with the shape of DESIGN.md §4. The OpenAPI document at
+//! `/api/v1/openapi.json` is generated from the handlers' annotations and the report types.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod error;
+mod html;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use pw_registry::Registry;
+use pw_resolve::Resolver;
+use pw_store::Store;
+use tower_http::trace::TraceLayer;
+
+pub use api::ApiDoc;
+pub use error::{AppError, ErrorBody};
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The registry.
+    pub registry: Arc<Registry>,
+    /// Its resolver.
+    pub resolver: Arc<Resolver>,
+    /// The store.
+    pub store: Store,
+}
+
+impl AppState {
+    /// Build the state from a registry and a store.
+    pub fn new(registry: Arc<Registry>, store: Store) -> AppState {
+        let resolver = Arc::new(Resolver::new(registry.clone()));
+        AppState { registry, resolver, store }
+    }
+}
+
+/// The whole app.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(html::home))
+        .route("/lookup", get(html::lookup))
+        .route("/check", get(html::check))
+        .route("/healthz", get(api::healthz))
+        .nest("/api/v1", api::routes())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serve until Ctrl-C or SIGTERM.
+pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(%addr, registry = state.registry.version(), "listening");
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -41,8 +41,9 @@ pub struct Registry {
     by_id: FxHashMap<String, usize>,
     pen: Option<PenRegime>,
     countries: BTreeMap<String, Country>,
-    /// (jurisdiction, list, substance) → threshold index in that jurisdiction.
-    thresholds: FxHashMap<(String, String, String), (Quantity, usize)>,
+    /// (jurisdiction, list, substance) → thresholds (one per direction set) and their index in the
+    /// jurisdiction's `thresholds`.
+    thresholds: FxHashMap<(String, String, String), Vec<(Quantity, usize)>>,
 }
 
 impl Registry {
@@ -123,10 +124,14 @@ impl Registry {
         })
     }
 
-    /// The threshold of `substance` on `list` in `jurisdiction`, with its record.
-    pub fn threshold(&self, jurisdiction: &str, list: &str, substance: &str) -> Option<(Quantity, &Threshold)> {
-        let (q, i) = self.thresholds.get(&(jurisdiction.to_string(), list.to_string(), substance.to_string()))?;
-        Some((*q, &self.jurisdictions.get(jurisdiction)?.thresholds[*i]))
+    /// The threshold of `substance` on `list` in `jurisdiction` for trade in `direction`, with its record.
+    /// A threshold without a `direction` applies to every direction.
+    pub fn threshold(&self, jurisdiction: &str, list: &str, substance: &str, direction: Direction) -> Option<(Quantity, &Threshold)> {
+        let all = self.thresholds.get(&(jurisdiction.to_string(), list.to_string(), substance.to_string()))?;
+        let j = self.jurisdictions.get(jurisdiction)?;
+        all.iter()
+            .map(|(q, i)| (*q, &j.thresholds[*i]))
+            .find(|(_, t)| t.direction.as_ref().is_none_or(|d| d.contains(&direction)))
     }
 
     /// Counts per jurisdiction and list, and the share of verified controls.

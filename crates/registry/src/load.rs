@@ -330,7 +330,13 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
             }
             match Quantity::parse(&t.quantity) {
                 Ok(q) => {
-                    thresholds.insert((code.clone(), t.list.clone(), t.substance.clone()), (q, ti));
+                    let same: &mut Vec<(Quantity, usize)> = thresholds.entry((code.clone(), t.list.clone(), t.substance.clone())).or_default();
+                    let dirs = |x: &Threshold| x.direction.clone().unwrap_or_else(|| vec![Direction::Export, Direction::Import, Direction::Internal]);
+                    let mine = dirs(t);
+                    if let Some(&(_, other)) = same.iter().find(|(_, o)| dirs(&j.thresholds[*o]).iter().any(|d| mine.contains(d))) {
+                        d.push(DiagnosticKind::DuplicateId, path, &rec, &format!("{field}.direction"), format!("overlaps threshold[{other}] for the same list, substance and direction"));
+                    }
+                    same.push((q, ti));
                 }
                 Err(e) => d.push(DiagnosticKind::BadQuantity, path, &rec, &format!("{field}.quantity"), format!("{:?}: {e}", t.quantity)),
             }

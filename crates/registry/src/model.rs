@@ -21,6 +21,10 @@ pub struct Jurisdiction {
     /// The competent authority.
     #[serde(default)]
     pub authority: Option<String>,
+    /// Whether its lists bind (law) or only recommend (INCB's voluntary lists): measures of a non-binding
+    /// jurisdiction become "verify" obligations, never a prohibition.
+    #[serde(default = "yes")]
+    pub binding: bool,
     /// For a union: the member countries and when they belonged.
     #[serde(default, rename = "member")]
     pub members: Vec<Member>,
@@ -335,6 +339,10 @@ pub struct CasEntry {
     /// Free text.
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn parent() -> String {

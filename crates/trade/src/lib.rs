@@ -24,7 +24,7 @@
 #![forbid(unsafe_code)]
 
 use chrono::NaiveDate;
-use pw_registry::{Direction, Measure, PenScope, Quantity, Registry, Substance};
+use pw_registry::{Direction, JurisdictionKind, Measure, PenScope, Quantity, Registry, Substance};
 use serde::Serialize;
 
 /// A shipment to check.
@@ -177,7 +177,7 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
 
     // Exporting side.
     if reg.jurisdiction(&s.from).is_some() {
-        cx.side(&s.from, Direction::Export);
+        cx.side(&s.from, &[Direction::Export]);
     } else {
         cx.notes.push(format!(
             "{} has no national control data in this registry: its own export rules are not covered here{}.",
@@ -188,14 +188,14 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
     if let Some(u) = from_union {
         if intra {
             cx.notes.push(format!("{} and {} are both members of {} on {}: this is internal trade, not export and import; {}'s internal measures apply.", s.from, s.to, u.code, s.date, u.code));
-            cx.side(&u.code, Direction::Internal);
+            cx.side(&u.code, &[Direction::Internal]);
         } else {
-            cx.side(&u.code, Direction::Export);
+            cx.side(&u.code, &[Direction::Export]);
         }
     }
     // Importing side.
     if reg.jurisdiction(&s.to).is_some() {
-        cx.side(&s.to, Direction::Import);
+        cx.side(&s.to, &[Direction::Import]);
     } else {
         cx.notes.push(format!(
             "{} has no national control data in this registry: its own import rules are not covered here{}.",
@@ -205,13 +205,27 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
     }
     if let Some(u) = to_union {
         if !intra {
-            cx.side(&u.code, Direction::Import);
+            cx.side(&u.code, &[Direction::Import]);
         }
     }
+    // International lists (the Convention's Tables, INCB's voluntary lists) bind or guide both sides.
+    let international: Vec<String> =
+        reg.jurisdictions().values().filter(|j| j.kind == JurisdictionKind::International).map(|j| j.code.clone()).collect();
+    for code in &international {
+        cx.side(code, &[Direction::Export, Direction::Import]);
+    }
     cx.events();
-    cx.convention();
+    if intra {
+        cx.notes.push(
+            "Pre-export notifications under art. 12(10)(a) are for export to another country; trade inside a union's internal market \
+             is not notified between its members."
+                .to_string(),
+        );
+    } else {
+        cx.convention();
+    }
 
-    let decision = if cx.obligations.iter().any(|o| o.measure == Measure::Prohibited) {
+    let decision = if cx.obligations.iter().any(|o| o.measure == Measure::Prohibited && o.status == Status::Required) {
         Decision::Prohibited
     } else if cx.obligations.is_empty() {
         Decision::Allowed
@@ -244,9 +258,12 @@ fn dir_word(d: Direction) -> &'static str {
 }
 
 impl Ctx<'_> {
-    /// Obligations that jurisdiction `code` imposes on this shipment, seen as `dir`.
-    fn side(&mut self, code: &str, dir: Direction) {
+    /// Obligations that jurisdiction `code` imposes on this shipment, seen as the first of `dirs` that a
+    /// measure names (a measure appears once even when it names several).
+    fn side(&mut self, code: &str, dirs: &[Direction]) {
         let (reg, s) = (self.reg, self.s);
+        let Some(jur) = reg.jurisdiction(code) else { return };
+        let dir = dirs[0];
         let sub = s.substance;
         let mut listed_before = Vec::new();
         for c in sub.controls.iter().filter(|c| c.jurisdiction == code) {
@@ -274,7 +291,8 @@ impl Ctx<'_> {
             if c.effective.is_none() {
                 context.push("the listing's start date is not recorded; treated as in force".to_string());
             }
-            for m in list.measures.iter().filter(|m| m.direction.contains(&dir)) {
+            for m in &list.measures {
+                let Some(dir) = dirs.iter().copied().find(|d| m.direction.contains(d)) else { continue };
                 if dir == Direction::Export {
                     if let Some(dest) = &m.destinations {
                         if !dest.contains(&s.to) {
@@ -284,8 +302,8 @@ impl Ctx<'_> {
                 }
                 let mut why = context.clone();
                 if m.threshold_applies {
-                    match reg.threshold(code, &c.list, &sub.id) {
-                        Some((t, rec)) if rec.direction.as_ref().is_none_or(|d| d.contains(&dir)) => {
+                    match reg.threshold(code, &c.list, &sub.id, dir) {
+                        Some((t, rec)) => {
                             if t.is_zero() {
                                 why.push(format!("every quantity counts: no threshold ({})", rec.citation));
                             } else {
@@ -312,7 +330,11 @@ impl Ctx<'_> {
                         _ => why.push("no threshold recorded for this substance: treated as applying to every quantity".to_string()),
                     }
                 }
-                let mut reason = m.reason.clone();
+                let mut reason = if jur.binding {
+                    m.reason.clone()
+                } else {
+                    format!("Recommended by {} (not binding law): {}", jur.name, m.reason)
+                };
                 if !why.is_empty() {
                     reason.push_str(&format!(" [{}]", why.join("; ")));
                 }
@@ -323,7 +345,7 @@ impl Ctx<'_> {
                     reason,
                     citation: m.citation.clone(),
                     source: m.source.clone(),
-                    status: Status::Required,
+                    status: if jur.binding { Status::Required } else { Status::Verify },
                     verified: m.verified && c.verified,
                     side: dir,
                     list: Some(c.list.clone()),

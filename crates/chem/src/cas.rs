@@ -48,7 +48,9 @@ impl CasError {
     /// For a check-digit error: the number with the correct check digit.
     pub fn corrected(&self) -> Option<Cas> {
         match self {
-            CasError::CheckDigit { written, expected, .. } => {
+            CasError::CheckDigit {
+                written, expected, ..
+            } => {
                 let digits: String = written.chars().filter(char::is_ascii_digit).collect();
                 let body = digits.get(..digits.len().saturating_sub(1))?;
                 let value = format!("{body}{expected}").parse::<u64>().ok()?;
@@ -71,7 +73,16 @@ fn check_digit(body: &[u8]) -> u8 {
 }
 
 /// Prefixes people put before the number; matched case-insensitively at the start.
-const PREFIXES: &[&str] = &["cas rn", "cas-rn", "casrn", "cas no", "cas-no", "cas number", "cas#", "cas"];
+const PREFIXES: &[&str] = &[
+    "cas rn",
+    "cas-rn",
+    "casrn",
+    "cas no",
+    "cas-no",
+    "cas number",
+    "cas#",
+    "cas",
+];
 
 impl Cas {
     /// Parse a CAS number written in any common form.
@@ -88,7 +99,9 @@ impl Cas {
                 rest = &rest[p.len()..];
                 offset += p.len();
                 // Separators after a prefix: ".", ":", "#", white space.
-                let after = rest.trim_start_matches(|c: char| c == '.' || c == ':' || c == '#' || c.is_whitespace());
+                let after = rest.trim_start_matches(|c: char| {
+                    c == '.' || c == ':' || c == '#' || c.is_whitespace()
+                });
                 offset += rest.len() - after.len();
                 rest = after;
                 break;
@@ -132,7 +145,11 @@ impl Cas {
         let found = digits[n - 1];
         let value = digits.iter().fold(0u64, |acc, d| acc * 10 + u64::from(*d));
         if expected != found {
-            return Err(CasError::CheckDigit { written: Cas(value).to_string(), found, expected });
+            return Err(CasError::CheckDigit {
+                written: Cas(value).to_string(),
+                found,
+                expected,
+            });
         }
         Ok(Cas(value))
     }
@@ -151,7 +168,6 @@ impl Cas {
     pub fn check(self) -> u8 {
         (self.0 % 10) as u8
     }
-
 }
 
 impl fmt::Display for Cas {
@@ -192,14 +208,18 @@ pub fn looks_like_cas(s: &str) -> bool {
     let mut rest = t;
     for p in PREFIXES {
         if lower.starts_with(p) {
-            rest = t[p.len()..].trim_start_matches(|c: char| c == '.' || c == ':' || c == '#' || c.is_whitespace());
+            rest = t[p.len()..].trim_start_matches(|c: char| {
+                c == '.' || c == ':' || c == '#' || c.is_whitespace()
+            });
             break;
         }
     }
     let digits = rest.chars().filter(char::is_ascii_digit).count();
     !rest.is_empty()
         && (5..=10).contains(&digits)
-        && rest.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || ('\u{2010}'..='\u{2013}').contains(&c))
+        && rest.chars().all(|c| {
+            c.is_ascii_digit() || c == '-' || c == ' ' || ('\u{2010}'..='\u{2013}').contains(&c)
+        })
 }
 
 #[cfg(test)]
@@ -208,7 +228,14 @@ mod tests {
 
     #[test]
     fn forms_people_write() {
-        for s in ["39742-60-4", "39742604", "CAS No. 39742-60-4", "39742 60 4", "cas#39742-60-4", " CAS RN: 39742-60-4 "] {
+        for s in [
+            "39742-60-4",
+            "39742604",
+            "CAS No. 39742-60-4",
+            "39742 60 4",
+            "cas#39742-60-4",
+            " CAS RN: 39742-60-4 ",
+        ] {
             let cas = Cas::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(cas.to_string(), "39742-60-4", "{s}");
         }
@@ -216,23 +243,48 @@ mod tests {
 
     #[test]
     fn water_and_short_numbers() {
-        assert_eq!(Cas::parse("7732-18-5").map(|c| c.to_string()), Ok("7732-18-5".into()));
-        assert_eq!(Cas::parse("50-00-0").map(|c| c.to_string()), Ok("50-00-0".into()));
+        assert_eq!(
+            Cas::parse("7732-18-5").map(|c| c.to_string()),
+            Ok("7732-18-5".into())
+        );
+        assert_eq!(
+            Cas::parse("50-00-0").map(|c| c.to_string()),
+            Ok("50-00-0".into())
+        );
     }
 
     #[test]
     fn wrong_check_digit_names_it() {
         let err = Cas::parse("39742-60-5").unwrap_err();
-        assert_eq!(err, CasError::CheckDigit { written: "39742-60-5".into(), found: 5, expected: 4 });
-        assert_eq!(err.corrected().map(|c| c.to_string()), Some("39742-60-4".into()));
+        assert_eq!(
+            err,
+            CasError::CheckDigit {
+                written: "39742-60-5".into(),
+                found: 5,
+                expected: 4
+            }
+        );
+        assert_eq!(
+            err.corrected().map(|c| c.to_string()),
+            Some("39742-60-4".into())
+        );
         assert!(err.to_string().contains("check digit"));
     }
 
     #[test]
     fn garbage_is_located() {
-        assert_eq!(Cas::parse("39742-6x-4"), Err(CasError::BadChar { ch: 'x', at: 7 }));
-        assert!(matches!(Cas::parse("3974-260-4"), Err(CasError::Hyphens { .. })));
-        assert!(matches!(Cas::parse("12"), Err(CasError::Length { found: 2 })));
+        assert_eq!(
+            Cas::parse("39742-6x-4"),
+            Err(CasError::BadChar { ch: 'x', at: 7 })
+        );
+        assert!(matches!(
+            Cas::parse("3974-260-4"),
+            Err(CasError::Hyphens { .. })
+        ));
+        assert!(matches!(
+            Cas::parse("12"),
+            Err(CasError::Length { found: 2 })
+        ));
         assert_eq!(Cas::parse(""), Err(CasError::Empty));
         assert_eq!(Cas::parse("CAS"), Err(CasError::Empty));
     }

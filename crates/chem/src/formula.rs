@@ -14,7 +14,9 @@ pub enum FormulaError {
     #[error("empty formula")]
     Empty,
     /// A character that cannot start an element symbol or a count.
-    #[error("unexpected character {ch:?} at byte {at} in formula (expected an element symbol such as C, H, Cl)")]
+    #[error(
+        "unexpected character {ch:?} at byte {at} in formula (expected an element symbol such as C, H, Cl)"
+    )]
     BadChar { ch: char, at: usize },
     /// A count too large to be a molecule.
     #[error("count too large at byte {at} in formula")]
@@ -31,7 +33,10 @@ impl Formula {
         }
         let mut map = BTreeMap::new();
         let mut start = 0;
-        for (i, ch) in input.char_indices().chain(std::iter::once((input.len(), '.'))) {
+        for (i, ch) in input
+            .char_indices()
+            .chain(std::iter::once((input.len(), '.')))
+        {
             if ch == '.' || ch == '·' {
                 let part = &input[start..i];
                 let lead = part.len() - part.trim_start().len();
@@ -42,13 +47,23 @@ impl Formula {
         Ok(Formula(map))
     }
 
-    fn component(s: &str, base: usize, map: &mut BTreeMap<String, u32>) -> Result<(), FormulaError> {
+    fn component(
+        s: &str,
+        base: usize,
+        map: &mut BTreeMap<String, u32>,
+    ) -> Result<(), FormulaError> {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() && bytes[i].is_ascii_digit() {
             i += 1;
         }
-        let mult = if i == 0 { 1 } else { s[..i].parse::<u32>().map_err(|_| FormulaError::Overflow { at: base })? };
+        let mult = if i == 0 {
+            1
+        } else {
+            s[..i]
+                .parse::<u32>()
+                .map_err(|_| FormulaError::Overflow { at: base })?
+        };
         let mut local: Vec<(String, u32, usize)> = Vec::new();
         while i < bytes.len() {
             let c = bytes[i];
@@ -69,14 +84,22 @@ impl Formula {
             let count = if num_start == i {
                 1
             } else {
-                s[num_start..i].parse::<u32>().map_err(|_| FormulaError::Overflow { at: base + num_start })?
+                s[num_start..i]
+                    .parse::<u32>()
+                    .map_err(|_| FormulaError::Overflow {
+                        at: base + num_start,
+                    })?
             };
             local.push((sym.to_string(), count, base + num_start));
         }
         for (sym, count, at) in local {
-            let total = count.checked_mul(mult).ok_or(FormulaError::Overflow { at })?;
+            let total = count
+                .checked_mul(mult)
+                .ok_or(FormulaError::Overflow { at })?;
             let slot = map.entry(sym).or_insert(0u32);
-            *slot = slot.checked_add(total).ok_or(FormulaError::Overflow { at })?;
+            *slot = slot
+                .checked_add(total)
+                .ok_or(FormulaError::Overflow { at })?;
         }
         Ok(())
     }
@@ -91,7 +114,11 @@ impl fmt::Display for Formula {
     /// Hill order: C, then H, then the rest alphabetically; without carbon, all alphabetically.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut write = |sym: &str, n: u32| -> fmt::Result {
-            if n == 1 { write!(f, "{sym}") } else { write!(f, "{sym}{n}") }
+            if n == 1 {
+                write!(f, "{sym}")
+            } else {
+                write!(f, "{sym}{n}")
+            }
         };
         let has_c = self.0.contains_key("C");
         if has_c {
@@ -120,13 +147,24 @@ mod tests {
         assert_eq!(f.to_string(), "C13H17NO");
         assert_eq!(Formula::parse("H2SO4").expect("valid").to_string(), "H2O4S");
         assert_eq!(Formula::parse("KMnO4").expect("valid").to_string(), "KMnO4");
-        assert_eq!(Formula::parse("C11H16N2.2ClH").ok().map(|f| f.counts()["Cl"]), Some(2));
+        assert_eq!(
+            Formula::parse("C11H16N2.2ClH")
+                .ok()
+                .map(|f| f.counts()["Cl"]),
+            Some(2)
+        );
     }
 
     #[test]
     fn errors() {
         assert_eq!(Formula::parse(""), Err(FormulaError::Empty));
-        assert!(matches!(Formula::parse("c13"), Err(FormulaError::BadChar { at: 0, .. })));
-        assert!(matches!(Formula::parse("C99999999999"), Err(FormulaError::Overflow { .. })));
+        assert!(matches!(
+            Formula::parse("c13"),
+            Err(FormulaError::BadChar { at: 0, .. })
+        ));
+        assert!(matches!(
+            Formula::parse("C99999999999"),
+            Err(FormulaError::Overflow { .. })
+        ));
     }
 }

@@ -19,7 +19,11 @@ pub enum InchiKeyError {
     Length { found: usize },
     /// A character out of place.
     #[error("unexpected character {ch:?} at byte {at} of InChIKey: {expected}")]
-    BadChar { ch: char, at: usize, expected: &'static str },
+    BadChar {
+        ch: char,
+        at: usize,
+        expected: &'static str,
+    },
 }
 
 impl InchiKey {
@@ -48,7 +52,11 @@ impl InchiKey {
                     24 => "the version letter A",
                     _ => "a letter A-Z",
                 };
-                return Err(InchiKeyError::BadChar { ch, at: i, expected });
+                return Err(InchiKeyError::BadChar {
+                    ch,
+                    at: i,
+                    expected,
+                });
             }
             out.push(up);
         }
@@ -98,7 +106,10 @@ mod tests {
 
     #[test]
     fn errors_locate() {
-        assert_eq!(InchiKey::parse("ABC"), Err(InchiKeyError::Length { found: 3 }));
+        assert_eq!(
+            InchiKey::parse("ABC"),
+            Err(InchiKeyError::Length { found: 3 })
+        );
         assert!(matches!(
             InchiKey::parse("YDJXNYNKKXZBMP_UHFFFAOYSA-N"),
             Err(InchiKeyError::BadChar { at: 14, .. })

@@ -18,7 +18,11 @@ use pw_trade::{CheckError, CheckRequest, Decision, TradeReport};
 mod text;
 
 #[derive(Parser, Debug)]
-#[command(name = "pwatch", version, about = "Precursor Watch: identity and legal status of drug-precursor chemicals")]
+#[command(
+    name = "pwatch",
+    version,
+    about = "Precursor Watch: identity and legal status of drug-precursor chemicals"
+)]
 struct Cli {
     /// Use this registry directory instead of the one embedded in the binary.
     #[arg(long, global = true, value_name = "DIR")]
@@ -35,7 +39,11 @@ enum Command {
     /// Run the web UI and JSON API.
     Serve {
         /// Database URL (sqlite://FILE or postgres://…); a SQLite file is created if missing.
-        #[arg(long, default_value = "sqlite://pwatch.db", env = "PWATCH_DATABASE_URL")]
+        #[arg(
+            long,
+            default_value = "sqlite://pwatch.db",
+            env = "PWATCH_DATABASE_URL"
+        )]
         db: String,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "PWATCH_ADDR")]
@@ -64,7 +72,7 @@ enum Command {
         #[arg(long)]
         to: String,
         /// Quantity with unit: 25kg, 0.5 t, 500 g, 200 L.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         quantity: Option<String>,
         /// Shipment date (YYYY-MM-DD; default today).
         #[arg(long)]
@@ -90,9 +98,16 @@ enum RegistryCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = if matches!(cli.command, Command::Serve { .. }) { "info" } else { "warn" };
+    let default_level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_level.into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| default_level.into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(cli) {
@@ -115,7 +130,10 @@ fn load_registry(dir: Option<&PathBuf>) -> anyhow::Result<Arc<Registry>> {
             for d in &e.0 {
                 eprintln!("{d}");
             }
-            anyhow::bail!("registry invalid: {} problem(s); run `pwatch registry validate` for the list", e.0.len())
+            anyhow::bail!(
+                "registry invalid: {} problem(s); run `pwatch registry validate` for the list",
+                e.0.len()
+            )
         }
     }
 }
@@ -133,28 +151,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let registry = load_registry(cli.registry.as_ref())?;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
-                let store = pw_store::Store::connect(&db).await.with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
+                let store = pw_store::Store::connect(&db)
+                    .await
+                    .with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
                 store.note_registry_version(registry.version()).await?;
                 let state = pw_server::AppState::new(registry, store);
-                pw_server::serve(state, addr).await.with_context(|| format!("serving on {addr}"))
+                pw_server::serve(state, addr)
+                    .await
+                    .with_context(|| format!("serving on {addr}"))
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Lookup { ident, as_of, jurisdictions } => {
+        Command::Lookup {
+            ident,
+            as_of,
+            jurisdictions,
+        } => {
             let registry = load_registry(cli.registry.as_ref())?;
             let as_of = match as_of.as_deref().map(pw_trade::date).transpose() {
                 Ok(d) => d,
                 Err(e) => return bad(&format!("--as-of: {}", e.message)),
             };
-            let jurisdictions: Vec<String> = jurisdictions.iter().map(|j| j.trim().to_ascii_uppercase()).collect();
-            if let Some(j) = jurisdictions.iter().find(|j| registry.jurisdiction(j).is_none()) {
-                let known: Vec<&str> = registry.jurisdictions().keys().map(String::as_str).collect();
-                return bad(&format!("--jurisdiction: unknown jurisdiction {j:?}; known: {}", known.join(", ")));
+            let jurisdictions: Vec<String> = jurisdictions
+                .iter()
+                .map(|j| j.trim().to_ascii_uppercase())
+                .collect();
+            if let Some(j) = jurisdictions
+                .iter()
+                .find(|j| registry.jurisdiction(j).is_none())
+            {
+                let known: Vec<&str> = registry
+                    .jurisdictions()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                return bad(&format!(
+                    "--jurisdiction: unknown jurisdiction {j:?}; known: {}",
+                    known.join(", ")
+                ));
             }
             let resolver = Resolver::new(registry.clone());
             let res = match resolver.resolve(&ident) {
                 Ok(r) => r,
-                Err(e @ (LookupError::BadCas { .. } | LookupError::Empty | LookupError::TooLong { .. })) => return bad(&e.to_string()),
+                Err(
+                    e @ (LookupError::BadCas { .. }
+                    | LookupError::Empty
+                    | LookupError::TooLong { .. }),
+                ) => return bad(&e.to_string()),
             };
             let report = LookupReport::new(&registry, &ident, &res, as_of, &jurisdictions);
             if cli.json {
@@ -162,12 +205,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", text::lookup(&report));
             }
-            Ok(if report.matches.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if report.matches.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        Command::Check { substance, from, to, quantity, date } => {
+        Command::Check {
+            substance,
+            from,
+            to,
+            quantity,
+            date,
+        } => {
             let registry = load_registry(cli.registry.as_ref())?;
             let resolver = Resolver::new(registry);
-            let req = CheckRequest { substance, from, to, quantity, date };
+            let req = CheckRequest {
+                substance,
+                from,
+                to,
+                quantity,
+                date,
+            };
             match pw_trade::check_request(&resolver, &req, chrono::Utc::now().date_naive()) {
                 Ok(report) => {
                     if cli.json {
@@ -185,19 +244,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Registry { command: RegistryCommand::Validate { dir } } => {
+        Command::Registry {
+            command: RegistryCommand::Validate { dir },
+        } => {
             let dir = dir.or(cli.registry);
             let result = match &dir {
                 Some(d) => Registry::load_dir(d),
                 None => Registry::embedded(),
             };
-            let where_ = dir.as_ref().map_or_else(|| "embedded registry".to_string(), |d| d.display().to_string());
+            let where_ = dir.as_ref().map_or_else(
+                || "embedded registry".to_string(),
+                |d| d.display().to_string(),
+            );
             match result {
                 Ok(r) => {
                     if cli.json {
-                        print_json(&serde_json::json!({"valid": true, "version": r.version(), "problems": []}))?;
+                        print_json(
+                            &serde_json::json!({"valid": true, "version": r.version(), "problems": []}),
+                        )?;
                     } else {
-                        println!("{where_}: valid, {} substances, version {}", r.substances().len(), r.version());
+                        println!(
+                            "{where_}: valid, {} substances, version {}",
+                            r.substances().len(),
+                            r.version()
+                        );
                     }
                     Ok(ExitCode::SUCCESS)
                 }
@@ -214,7 +284,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Registry { command: RegistryCommand::Stats } => {
+        Command::Registry {
+            command: RegistryCommand::Stats,
+        } => {
             let registry = load_registry(cli.registry.as_ref())?;
             let stats = registry.stats();
             if cli.json {

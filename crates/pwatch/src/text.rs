@@ -35,7 +35,13 @@ pub(crate) fn lookup(r: &LookupReport) -> String {
             let _ = writeln!(out, "  InChIKey: {k}");
         }
         if m.controls.is_empty() {
-            let _ = writeln!(out, "  no controls{}", r.as_of.map(|d| format!(" in force on {d}")).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "  no controls{}",
+                r.as_of
+                    .map(|d| format!(" in force on {d}"))
+                    .unwrap_or_default()
+            );
         }
         for c in &m.controls {
             let measures: Vec<&str> = c.measures.iter().map(|m| m.as_str()).collect();
@@ -44,7 +50,8 @@ pub(crate) fn lookup(r: &LookupReport) -> String {
                 "  {:<4} {:<28} from {}{}{}  [{}]",
                 c.jurisdiction,
                 c.list,
-                c.effective.map_or_else(|| "(date unknown)".to_string(), |d| d.to_string()),
+                c.effective
+                    .map_or_else(|| "(date unknown)".to_string(), |d| d.to_string()),
                 c.end.map(|d| format!(" until {d}")).unwrap_or_default(),
                 if c.verified { "" } else { "  (unverified)" },
                 measures.join(", ")
@@ -65,7 +72,10 @@ pub(crate) fn check(r: &TradeReport) -> String {
         r.substance,
         r.from,
         r.to,
-        r.quantity.as_deref().map(|q| format!(", {q}")).unwrap_or_default(),
+        r.quantity
+            .as_deref()
+            .map(|q| format!(", {q}"))
+            .unwrap_or_default(),
         r.date,
         r.decision
     );
@@ -92,11 +102,27 @@ pub(crate) fn check(r: &TradeReport) -> String {
 pub(crate) fn stats(s: &Stats) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "registry {}", s.version);
-    let _ = writeln!(out, "{} substances, {} names, {} jurisdictions, {} countries in the art. 12(10)(a) regime", s.substances, s.names, s.jurisdictions, s.pen_countries);
-    let pct = if s.controls == 0 { 0.0 } else { 100.0 * s.verified_controls as f64 / s.controls as f64 };
-    let _ = writeln!(out, "{} controls, {} verified ({pct:.0}%)", s.controls, s.verified_controls);
+    let _ = writeln!(
+        out,
+        "{} substances, {} names, {} jurisdictions, {} countries in the art. 12(10)(a) regime",
+        s.substances, s.names, s.jurisdictions, s.pen_countries
+    );
+    let pct = if s.controls == 0 {
+        0.0
+    } else {
+        100.0 * s.verified_controls as f64 / s.controls as f64
+    };
+    let _ = writeln!(
+        out,
+        "{} controls, {} verified ({pct:.0}%)",
+        s.controls, s.verified_controls
+    );
     for l in &s.per_list {
-        let _ = writeln!(out, "  {:<5} {:<32} {}", l.jurisdiction, l.list, l.substances);
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<32} {}",
+            l.jurisdiction, l.list, l.substances
+        );
     }
     out
 }

@@ -10,8 +10,11 @@ pub mod opt_date {
     struct DateVisitor;
 
     fn from_text<E: de::Error>(s: &str) -> Result<NaiveDate, E> {
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| E::custom(format!("bad date {s:?}: write an ISO date YYYY-MM-DD (prose goes in notes)")))
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+            E::custom(format!(
+                "bad date {s:?}: write an ISO date YYYY-MM-DD (prose goes in notes)"
+            ))
+        })
     }
 
     impl<'de> Visitor<'de> for DateVisitor {
@@ -26,9 +29,12 @@ pub mod opt_date {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            let dt = toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            let dt =
+                toml::value::Datetime::deserialize(de::value::MapAccessDeserializer::new(map))?;
             if dt.time.is_some() || dt.offset.is_some() {
-                return Err(de::Error::custom(format!("bad date {dt}: write a date without a time")));
+                return Err(de::Error::custom(format!(
+                    "bad date {dt}: write a date without a time"
+                )));
             }
             from_text(&dt.to_string()).map(Some)
         }

@@ -30,7 +30,8 @@ pub use model::*;
 pub use quantity::{Dimension, Quantity, QuantityError};
 
 /// The registry files of this build, embedded at compile time.
-static EMBEDDED: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../data/registry");
+static EMBEDDED: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../data/registry");
 
 /// An immutable, validated registry.
 #[derive(Debug)]
@@ -96,7 +97,10 @@ impl Registry {
 
     /// A list by jurisdiction and id.
     pub fn list(&self, jurisdiction: &str, list: &str) -> Option<&List> {
-        self.jurisdiction(jurisdiction)?.lists.iter().find(|l| l.id == list)
+        self.jurisdiction(jurisdiction)?
+            .lists
+            .iter()
+            .find(|l| l.id == list)
     }
 
     /// The art. 12(10)(a) regime, if the registry has it.
@@ -119,15 +123,27 @@ impl Registry {
         self.jurisdictions.values().find(|j| {
             j.kind == JurisdictionKind::Union
                 && j.members.iter().any(|m| {
-                    m.country == country && m.since.is_none_or(|s| s <= date) && m.until.is_none_or(|u| date < u)
+                    m.country == country
+                        && m.since.is_none_or(|s| s <= date)
+                        && m.until.is_none_or(|u| date < u)
                 })
         })
     }
 
     /// The threshold of `substance` on `list` in `jurisdiction` for trade in `direction`, with its record.
     /// A threshold without a `direction` applies to every direction.
-    pub fn threshold(&self, jurisdiction: &str, list: &str, substance: &str, direction: Direction) -> Option<(Quantity, &Threshold)> {
-        let all = self.thresholds.get(&(jurisdiction.to_string(), list.to_string(), substance.to_string()))?;
+    pub fn threshold(
+        &self,
+        jurisdiction: &str,
+        list: &str,
+        substance: &str,
+        direction: Direction,
+    ) -> Option<(Quantity, &Threshold)> {
+        let all = self.thresholds.get(&(
+            jurisdiction.to_string(),
+            list.to_string(),
+            substance.to_string(),
+        ))?;
         let j = self.jurisdictions.get(jurisdiction)?;
         all.iter()
             .map(|(q, i)| (*q, &j.thresholds[*i]))
@@ -141,7 +157,9 @@ impl Registry {
         for s in &self.substances {
             names += s.names.len();
             for c in &s.controls {
-                *per_list.entry((c.jurisdiction.clone(), c.list.clone())).or_default() += 1;
+                *per_list
+                    .entry((c.jurisdiction.clone(), c.list.clone()))
+                    .or_default() += 1;
                 controls += 1;
                 verified += usize::from(c.verified);
             }
@@ -155,7 +173,11 @@ impl Registry {
             verified_controls: verified,
             per_list: per_list
                 .into_iter()
-                .map(|((jurisdiction, list), substances)| ListCount { jurisdiction, list, substances })
+                .map(|((jurisdiction, list), substances)| ListCount {
+                    jurisdiction,
+                    list,
+                    substances,
+                })
                 .collect(),
             pen_countries: self.pen.as_ref().map_or(0, |p| p.countries.len()),
         }
@@ -197,7 +219,10 @@ pub struct ListCount {
 fn collect_embedded(dir: &include_dir::Dir<'static>, out: &mut Vec<SourceFile>) {
     for file in dir.files() {
         if let Some(text) = file.contents_utf8() {
-            out.push(SourceFile { path: file.path().to_string_lossy().replace('\\', "/"), text: text.to_string() });
+            out.push(SourceFile {
+                path: file.path().to_string_lossy().replace('\\', "/"),
+                text: text.to_string(),
+            });
         }
     }
     for sub in dir.dirs() {

@@ -68,7 +68,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} {}: {}", self.file, self.record, self.field, self.message)
+        write!(
+            f,
+            "{}: {} {}: {}",
+            self.file, self.record, self.field, self.message
+        )
     }
 }
 
@@ -80,7 +84,14 @@ pub struct LoadError(pub Vec<Diagnostic>);
 struct Diags(Vec<Diagnostic>);
 
 impl Diags {
-    fn push(&mut self, kind: DiagnosticKind, file: &str, record: &str, field: &str, message: impl Into<String>) {
+    fn push(
+        &mut self,
+        kind: DiagnosticKind,
+        file: &str,
+        record: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) {
         self.0.push(Diagnostic {
             kind,
             file: file.to_string(),
@@ -112,7 +123,11 @@ pub(crate) fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "toml") {
                 let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-                let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(SourceFile { path: rel, text });
             }
         }
@@ -152,7 +167,13 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
     for f in &files {
         let top = f.path.split('/').next().unwrap_or("");
         let parse_err = |d: &mut Diags, e: toml::de::Error| {
-            d.push(DiagnosticKind::Parse, &f.path, stem(&f.path), "", e.to_string().trim_end().to_string());
+            d.push(
+                DiagnosticKind::Parse,
+                &f.path,
+                stem(&f.path),
+                "",
+                e.to_string().trim_end().to_string(),
+            );
         };
         match top {
             "substances" => match toml::from_str::<Substance>(&f.text) {
@@ -162,10 +183,22 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
             "jurisdictions" => match toml::from_str::<Jurisdiction>(&f.text) {
                 Ok(j) => {
                     if j.code != stem(&f.path) {
-                        d.push(DiagnosticKind::DuplicateId, &f.path, &j.code, "code", format!("code {:?} does not match the file name", j.code));
+                        d.push(
+                            DiagnosticKind::DuplicateId,
+                            &f.path,
+                            &j.code,
+                            "code",
+                            format!("code {:?} does not match the file name", j.code),
+                        );
                     }
                     if let Some((other, _)) = jurisdictions.get(&j.code) {
-                        d.push(DiagnosticKind::DuplicateId, &f.path, &j.code, "code", format!("jurisdiction {} is also defined in {other}", j.code));
+                        d.push(
+                            DiagnosticKind::DuplicateId,
+                            &f.path,
+                            &j.code,
+                            "code",
+                            format!("jurisdiction {} is also defined in {other}", j.code),
+                        );
                     } else {
                         jurisdictions.insert(j.code.clone(), (f.path.clone(), j));
                     }
@@ -175,7 +208,15 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
             "regimes" => match toml::from_str::<PenRegime>(&f.text) {
                 Ok(r) => {
                     if let Some((other, _)) = &pen {
-                        d.push(DiagnosticKind::DuplicateId, &f.path, &r.id, "id", format!("a pre-export notification regime is already defined in {other}"));
+                        d.push(
+                            DiagnosticKind::DuplicateId,
+                            &f.path,
+                            &r.id,
+                            "id",
+                            format!(
+                                "a pre-export notification regime is already defined in {other}"
+                            ),
+                        );
                     } else {
                         pen = Some((f.path.clone(), r));
                     }
@@ -187,10 +228,22 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
                     have_countries = true;
                     for c in c.countries {
                         if c.code.len() != 2 || !c.code.bytes().all(|b| b.is_ascii_uppercase()) {
-                            d.push(DiagnosticKind::Parse, &f.path, &c.code, "code", "a country code is two capital letters (ISO 3166-1 alpha-2)");
+                            d.push(
+                                DiagnosticKind::Parse,
+                                &f.path,
+                                &c.code,
+                                "code",
+                                "a country code is two capital letters (ISO 3166-1 alpha-2)",
+                            );
                         }
                         if countries.insert(c.code.clone(), c.clone()).is_some() {
-                            d.push(DiagnosticKind::DuplicateId, &f.path, &c.code, "code", "country listed twice");
+                            d.push(
+                                DiagnosticKind::DuplicateId,
+                                &f.path,
+                                &c.code,
+                                "code",
+                                "country listed twice",
+                            );
                         }
                     }
                 }
@@ -200,7 +253,13 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
         }
     }
     if !have_countries {
-        d.push(DiagnosticKind::Missing, "countries.toml", "", "", "the registry needs countries.toml (ISO 3166-1 codes)");
+        d.push(
+            DiagnosticKind::Missing,
+            "countries.toml",
+            "",
+            "",
+            "the registry needs countries.toml (ISO 3166-1 codes)",
+        );
     }
 
     // --- substances ---
@@ -208,10 +267,22 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
     let mut by_id: FxHashMap<String, usize> = FxHashMap::default();
     for (i, (path, s)) in substances.iter().enumerate() {
         if s.id != stem(path) {
-            d.push(DiagnosticKind::DuplicateId, path, &s.id, "id", format!("id {:?} does not match the file name", s.id));
+            d.push(
+                DiagnosticKind::DuplicateId,
+                path,
+                &s.id,
+                "id",
+                format!("id {:?} does not match the file name", s.id),
+            );
         }
         if by_id.insert(s.id.clone(), i).is_some() {
-            d.push(DiagnosticKind::DuplicateId, path, &s.id, "id", format!("duplicate substance id {:?}", s.id));
+            d.push(
+                DiagnosticKind::DuplicateId,
+                path,
+                &s.id,
+                "id",
+                format!("duplicate substance id {:?}", s.id),
+            );
         }
     }
     let country_ok = |c: &str| countries.contains_key(c);
@@ -220,35 +291,71 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
     for (path, s) in &substances {
         let rec = s.id.as_str();
         if s.name.trim().is_empty() {
-            d.push(DiagnosticKind::Missing, path, rec, "name", "a substance needs a preferred name");
+            d.push(
+                DiagnosticKind::Missing,
+                path,
+                rec,
+                "name",
+                "a substance needs a preferred name",
+            );
         }
         for (i, c) in s.cas.iter().enumerate() {
             match Cas::parse(&c.rn) {
                 Ok(cas) => {
-                    if let Some(other) = cas_owner.insert(cas.as_u64(), rec) {
-                        if other != rec {
-                            d.push(DiagnosticKind::BadCas, path, rec, &format!("cas[{i}].rn"), format!("CAS RN {cas} is also given for {other}"));
-                        }
+                    if let Some(other) = cas_owner.insert(cas.as_u64(), rec)
+                        && other != rec
+                    {
+                        d.push(
+                            DiagnosticKind::BadCas,
+                            path,
+                            rec,
+                            &format!("cas[{i}].rn"),
+                            format!("CAS RN {cas} is also given for {other}"),
+                        );
                     }
                 }
-                Err(e) => d.push(DiagnosticKind::BadCas, path, rec, &format!("cas[{i}].rn"), format!("{}: {e}", c.rn)),
+                Err(e) => d.push(
+                    DiagnosticKind::BadCas,
+                    path,
+                    rec,
+                    &format!("cas[{i}].rn"),
+                    format!("{}: {e}", c.rn),
+                ),
             }
         }
-        if let Some(k) = &s.inchikey {
-            if let Err(e) = InchiKey::parse(k) {
-                d.push(DiagnosticKind::BadInchiKey, path, rec, "inchikey", format!("{k}: {e}"));
-            }
+        if let Some(k) = &s.inchikey
+            && let Err(e) = InchiKey::parse(k)
+        {
+            d.push(
+                DiagnosticKind::BadInchiKey,
+                path,
+                rec,
+                "inchikey",
+                format!("{k}: {e}"),
+            );
         }
-        if let Some(f) = &s.formula {
-            if let Err(e) = Formula::parse(f) {
-                d.push(DiagnosticKind::BadFormula, path, rec, "formula", format!("{f}: {e}"));
-            }
+        if let Some(f) = &s.formula
+            && let Err(e) = Formula::parse(f)
+        {
+            d.push(
+                DiagnosticKind::BadFormula,
+                path,
+                rec,
+                "formula",
+                format!("{f}: {e}"),
+            );
         }
         let mut texts = Vec::new();
         for (i, n) in s.names.iter().enumerate() {
             let key = normalize(&n.text);
             if key.is_empty() {
-                d.push(DiagnosticKind::Missing, path, rec, &format!("name[{i}].text"), format!("name {:?} has no letters or digits", n.text));
+                d.push(
+                    DiagnosticKind::Missing,
+                    path,
+                    rec,
+                    &format!("name[{i}].text"),
+                    format!("name {:?} has no letters or digits", n.text),
+                );
                 continue;
             }
             texts.push((key, n.ambiguous, n.text.as_str()));
@@ -264,20 +371,36 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
             check_control(&mut d, path, rec, &field, c, &jurisdictions, &by_id);
         }
         for (i, h) in s.hs.iter().enumerate() {
-            if let Some(j) = &h.jurisdiction {
-                if !jurisdictions.contains_key(j) && !country_ok(j) {
-                    d.push(DiagnosticKind::UnknownReference, path, rec, &format!("hs[{i}].jurisdiction"), format!("unknown jurisdiction {j:?}"));
-                }
+            if let Some(j) = &h.jurisdiction
+                && !jurisdictions.contains_key(j)
+                && !country_ok(j)
+            {
+                d.push(
+                    DiagnosticKind::UnknownReference,
+                    path,
+                    rec,
+                    &format!("hs[{i}].jurisdiction"),
+                    format!("unknown jurisdiction {j:?}"),
+                );
             }
         }
     }
-    let mut clashes: Vec<_> = name_owner.iter().filter(|(_, owners)| owners.len() > 1).collect();
+    let mut clashes: Vec<_> = name_owner
+        .iter()
+        .filter(|(_, owners)| owners.len() > 1)
+        .collect();
     clashes.sort();
     for (key, owners) in clashes {
         if owners.iter().any(|(_, amb, _)| !amb) {
-            let ids: Vec<String> = owners.iter().map(|(id, _, text)| format!("{id} ({text:?})")).collect();
+            let ids: Vec<String> = owners
+                .iter()
+                .map(|(id, _, text)| format!("{id} ({text:?})"))
+                .collect();
             let (first, _, _) = owners[0];
-            let path = substances.iter().find(|(_, s)| s.id == first).map_or("", |(p, _)| p.as_str());
+            let path = substances
+                .iter()
+                .find(|(_, s)| s.id == first)
+                .map_or("", |(p, _)| p.as_str());
             d.push(
                 DiagnosticKind::NameClash,
                 path,
@@ -295,23 +418,53 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
         for (li, l) in j.lists.iter().enumerate() {
             let rec = format!("list:{}", l.id);
             if list_ids.contains(&l.id.as_str()) {
-                d.push(DiagnosticKind::DuplicateId, path, &rec, "id", format!("list id {:?} defined twice", l.id));
+                d.push(
+                    DiagnosticKind::DuplicateId,
+                    path,
+                    &rec,
+                    "id",
+                    format!("list id {:?} defined twice", l.id),
+                );
             }
             list_ids.push(l.id.as_str());
             if l.citation.trim().is_empty() || l.source.trim().is_empty() {
-                d.push(DiagnosticKind::MissingCitation, path, &rec, &format!("list[{li}]"), "a list needs citation and source");
+                d.push(
+                    DiagnosticKind::MissingCitation,
+                    path,
+                    &rec,
+                    &format!("list[{li}]"),
+                    "a list needs citation and source",
+                );
             }
             for (mi, m) in l.measures.iter().enumerate() {
                 let field = format!("list[{li}].measure[{mi}]");
                 if m.citation.trim().is_empty() || m.source.trim().is_empty() {
-                    d.push(DiagnosticKind::MissingCitation, path, &rec, &field, "a measure needs citation and source");
+                    d.push(
+                        DiagnosticKind::MissingCitation,
+                        path,
+                        &rec,
+                        &field,
+                        "a measure needs citation and source",
+                    );
                 }
                 if m.direction.is_empty() {
-                    d.push(DiagnosticKind::Missing, path, &rec, &format!("{field}.direction"), "a measure needs at least one direction");
+                    d.push(
+                        DiagnosticKind::Missing,
+                        path,
+                        &rec,
+                        &format!("{field}.direction"),
+                        "a measure needs at least one direction",
+                    );
                 }
                 for c in m.destinations.iter().flatten() {
                     if !country_ok(c) {
-                        d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("{field}.destinations"), format!("unknown country {c:?}"));
+                        d.push(
+                            DiagnosticKind::UnknownReference,
+                            path,
+                            &rec,
+                            &format!("{field}.destinations"),
+                            format!("unknown country {c:?}"),
+                        );
                     }
                 }
             }
@@ -320,56 +473,125 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
             let rec = format!("threshold:{}", t.substance);
             let field = format!("threshold[{ti}]");
             if !list_ids.contains(&t.list.as_str()) {
-                d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("{field}.list"), format!("unknown list {:?} in {code}", t.list));
+                d.push(
+                    DiagnosticKind::UnknownReference,
+                    path,
+                    &rec,
+                    &format!("{field}.list"),
+                    format!("unknown list {:?} in {code}", t.list),
+                );
             }
             if !by_id.contains_key(&t.substance) {
-                d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("{field}.substance"), format!("unknown substance {:?}", t.substance));
+                d.push(
+                    DiagnosticKind::UnknownReference,
+                    path,
+                    &rec,
+                    &format!("{field}.substance"),
+                    format!("unknown substance {:?}", t.substance),
+                );
             }
             if t.citation.trim().is_empty() || t.source.trim().is_empty() {
-                d.push(DiagnosticKind::MissingCitation, path, &rec, &field, "a threshold needs citation and source");
+                d.push(
+                    DiagnosticKind::MissingCitation,
+                    path,
+                    &rec,
+                    &field,
+                    "a threshold needs citation and source",
+                );
             }
             match Quantity::parse(&t.quantity) {
                 Ok(q) => {
-                    let same: &mut Vec<(Quantity, usize)> = thresholds.entry((code.clone(), t.list.clone(), t.substance.clone())).or_default();
-                    let dirs = |x: &Threshold| x.direction.clone().unwrap_or_else(|| vec![Direction::Export, Direction::Import, Direction::Internal]);
+                    let same: &mut Vec<(Quantity, usize)> = thresholds
+                        .entry((code.clone(), t.list.clone(), t.substance.clone()))
+                        .or_default();
+                    let dirs = |x: &Threshold| {
+                        x.direction.clone().unwrap_or_else(|| {
+                            vec![Direction::Export, Direction::Import, Direction::Internal]
+                        })
+                    };
                     let mine = dirs(t);
-                    if let Some(&(_, other)) = same.iter().find(|(_, o)| dirs(&j.thresholds[*o]).iter().any(|d| mine.contains(d))) {
+                    if let Some(&(_, other)) = same
+                        .iter()
+                        .find(|(_, o)| dirs(&j.thresholds[*o]).iter().any(|d| mine.contains(d)))
+                    {
                         d.push(DiagnosticKind::DuplicateId, path, &rec, &format!("{field}.direction"), format!("overlaps threshold[{other}] for the same list, substance and direction"));
                     }
                     same.push((q, ti));
                 }
-                Err(e) => d.push(DiagnosticKind::BadQuantity, path, &rec, &format!("{field}.quantity"), format!("{:?}: {e}", t.quantity)),
+                Err(e) => d.push(
+                    DiagnosticKind::BadQuantity,
+                    path,
+                    &rec,
+                    &format!("{field}.quantity"),
+                    format!("{:?}: {e}", t.quantity),
+                ),
             }
         }
         for (ei, e) in j.events.iter().enumerate() {
             let rec = format!("event:{}", e.id);
             for l in &e.lists {
                 if !list_ids.contains(&l.as_str()) {
-                    d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("event[{ei}].lists"), format!("unknown list {l:?} in {code}"));
+                    d.push(
+                        DiagnosticKind::UnknownReference,
+                        path,
+                        &rec,
+                        &format!("event[{ei}].lists"),
+                        format!("unknown list {l:?} in {code}"),
+                    );
                 }
             }
             for s in &e.substances {
                 if !by_id.contains_key(s) {
-                    d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("event[{ei}].substances"), format!("unknown substance {s:?}"));
+                    d.push(
+                        DiagnosticKind::UnknownReference,
+                        path,
+                        &rec,
+                        &format!("event[{ei}].substances"),
+                        format!("unknown substance {s:?}"),
+                    );
                 }
             }
             for c in &e.destinations {
                 if !country_ok(c) {
-                    d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("event[{ei}].destinations"), format!("unknown country {c:?}"));
+                    d.push(
+                        DiagnosticKind::UnknownReference,
+                        path,
+                        &rec,
+                        &format!("event[{ei}].destinations"),
+                        format!("unknown country {c:?}"),
+                    );
                 }
             }
             if e.citation.trim().is_empty() || e.source.trim().is_empty() {
-                d.push(DiagnosticKind::MissingCitation, path, &rec, &format!("event[{ei}]"), "an event needs citation and source");
+                d.push(
+                    DiagnosticKind::MissingCitation,
+                    path,
+                    &rec,
+                    &format!("event[{ei}]"),
+                    "an event needs citation and source",
+                );
             }
         }
         for (mi, m) in j.members.iter().enumerate() {
             if !country_ok(&m.country) {
-                d.push(DiagnosticKind::UnknownReference, path, &format!("member:{}", m.country), &format!("member[{mi}].country"), format!("unknown country {:?}", m.country));
+                d.push(
+                    DiagnosticKind::UnknownReference,
+                    path,
+                    &format!("member:{}", m.country),
+                    &format!("member[{mi}].country"),
+                    format!("unknown country {:?}", m.country),
+                );
             }
-            if let (Some(a), Some(b)) = (m.since, m.until) {
-                if b <= a {
-                    d.push(DiagnosticKind::BadDate, path, &format!("member:{}", m.country), &format!("member[{mi}].until"), "until is not after since");
-                }
+            if let (Some(a), Some(b)) = (m.since, m.until)
+                && b <= a
+            {
+                d.push(
+                    DiagnosticKind::BadDate,
+                    path,
+                    &format!("member:{}", m.country),
+                    &format!("member[{mi}].until"),
+                    "until is not after since",
+                );
             }
         }
     }
@@ -379,15 +601,33 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
         for (i, c) in r.countries.iter().enumerate() {
             let rec = format!("country:{}", c.code);
             if !country_ok(&c.code) {
-                d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("country[{i}].code"), format!("unknown country {:?}", c.code));
+                d.push(
+                    DiagnosticKind::UnknownReference,
+                    path,
+                    &rec,
+                    &format!("country[{i}].code"),
+                    format!("unknown country {:?}", c.code),
+                );
             }
             for s in &c.substances {
                 if !by_id.contains_key(s) {
-                    d.push(DiagnosticKind::UnknownReference, path, &rec, &format!("country[{i}].substances"), format!("unknown substance {s:?}"));
+                    d.push(
+                        DiagnosticKind::UnknownReference,
+                        path,
+                        &rec,
+                        &format!("country[{i}].substances"),
+                        format!("unknown substance {s:?}"),
+                    );
                 }
             }
             if c.scope == PenScope::Specified && c.substances.is_empty() {
-                d.push(DiagnosticKind::Missing, path, &rec, &format!("country[{i}].substances"), "scope \"specified\" needs substances");
+                d.push(
+                    DiagnosticKind::Missing,
+                    path,
+                    &rec,
+                    &format!("country[{i}].substances"),
+                    "scope \"specified\" needs substances",
+                );
             }
         }
     }
@@ -397,7 +637,10 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
     }
     Ok(Registry {
         version,
-        jurisdictions: jurisdictions.into_iter().map(|(k, (_, j))| (k, j)).collect(),
+        jurisdictions: jurisdictions
+            .into_iter()
+            .map(|(k, (_, j))| (k, j))
+            .collect(),
         substances: substances.into_iter().map(|(_, s)| s).collect(),
         by_id,
         pen: pen.map(|(_, r)| r),
@@ -416,7 +659,13 @@ fn check_control(
     by_id: &FxHashMap<String, usize>,
 ) {
     match jurisdictions.get(&c.jurisdiction) {
-        None => d.push(DiagnosticKind::UnknownReference, path, rec, &format!("{field}.jurisdiction"), format!("unknown jurisdiction {:?}", c.jurisdiction)),
+        None => d.push(
+            DiagnosticKind::UnknownReference,
+            path,
+            rec,
+            &format!("{field}.jurisdiction"),
+            format!("unknown jurisdiction {:?}", c.jurisdiction),
+        ),
         Some((_, j)) => {
             if !j.lists.iter().any(|l| l.id == c.list) {
                 let known: Vec<&str> = j.lists.iter().map(|l| l.id.as_str()).collect();
@@ -425,25 +674,54 @@ fn check_control(
                     path,
                     rec,
                     &format!("{field}.list"),
-                    format!("unknown list {:?} in {} (known: {})", c.list, c.jurisdiction, known.join(", ")),
+                    format!(
+                        "unknown list {:?} in {} (known: {})",
+                        c.list,
+                        c.jurisdiction,
+                        known.join(", ")
+                    ),
                 );
             }
         }
     }
     if c.citation.trim().is_empty() {
-        d.push(DiagnosticKind::MissingCitation, path, rec, &format!("{field}.citation"), "a control needs a legal citation");
+        d.push(
+            DiagnosticKind::MissingCitation,
+            path,
+            rec,
+            &format!("{field}.citation"),
+            "a control needs a legal citation",
+        );
     }
     if c.source.trim().is_empty() {
-        d.push(DiagnosticKind::MissingCitation, path, rec, &format!("{field}.source"), "a control needs a source");
+        d.push(
+            DiagnosticKind::MissingCitation,
+            path,
+            rec,
+            &format!("{field}.source"),
+            "a control needs a source",
+        );
     }
-    if let (Some(a), Some(b)) = (c.effective, c.end) {
-        if b <= a {
-            d.push(DiagnosticKind::BadDate, path, rec, &format!("{field}.end"), format!("end {b} is not after effective {a}"));
-        }
+    if let (Some(a), Some(b)) = (c.effective, c.end)
+        && b <= a
+    {
+        d.push(
+            DiagnosticKind::BadDate,
+            path,
+            rec,
+            &format!("{field}.end"),
+            format!("end {b} is not after effective {a}"),
+        );
     }
-    if let Some(v) = &c.via {
-        if !by_id.contains_key(v) {
-            d.push(DiagnosticKind::UnknownReference, path, rec, &format!("{field}.via"), format!("unknown substance {v:?}"));
-        }
+    if let Some(v) = &c.via
+        && !by_id.contains_key(v)
+    {
+        d.push(
+            DiagnosticKind::UnknownReference,
+            path,
+            rec,
+            &format!("{field}.via"),
+            format!("unknown substance {v:?}"),
+        );
     }
 }

@@ -98,7 +98,19 @@ pub struct List {
 }
 
 /// The measure vocabulary shared by controls and trade-check obligations (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Measure {
     /// Operator-level licence or registration, not tied to one shipment.
@@ -561,4 +573,3 @@ pub(crate) struct CountriesFile {
     #[serde(rename = "country")]
     pub countries: Vec<Country>,
 }
-

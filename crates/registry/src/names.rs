@@ -46,7 +46,9 @@ pub fn normalize(name: &str) -> String {
             }
         }
     }
-    out
+    // Dropping punctuation can bring combining marks next to new neighbours: compose once more so that the
+    // key is itself normalised (and `normalize` idempotent).
+    if out.is_ascii() { out } else { out.nfkc().flat_map(char::to_lowercase).collect() }
 }
 
 /// Positional prefixes that the registry may declare equivalent for a substance (`N-` and `1-` for a
@@ -54,7 +56,8 @@ pub fn normalize(name: &str) -> String {
 pub fn swap_prefix(name: &str, from: &str, to: &str) -> Option<String> {
     let trimmed = name.trim_start();
     let head = trimmed.get(..from.len())?;
-    head.eq_ignore_ascii_case(from).then(|| format!("{to}{}", &trimmed[from.len()..]))
+    head.eq_ignore_ascii_case(from)
+        .then(|| format!("{to}{}", &trimmed[from.len()..]))
 }
 
 #[cfg(test)]
@@ -66,14 +69,20 @@ mod tests {
         let k = normalize("N-Phenethyl-4-piperidone");
         assert_eq!(k, "nphenethyl4piperidone");
         assert_eq!(normalize("n-phenethyl 4 piperidone"), k);
-        assert_eq!(normalize("Ｎ－ｐｈｅｎｅｔｈｙｌ－４－ｐｉｐｅｒｉｄｏｎｅ"), k);
+        assert_eq!(
+            normalize("Ｎ－ｐｈｅｎｅｔｈｙｌ－４－ｐｉｐｅｒｉｄｏｎｅ"),
+            k
+        );
         assert_eq!(normalize("α-PVP"), normalize("alpha-PVP"));
         assert_eq!(normalize("N-苯乙基-4-哌啶酮"), "n苯乙基4哌啶酮");
     }
 
     #[test]
     fn prefixes() {
-        assert_eq!(swap_prefix("N-phenethyl-4-piperidone", "N-", "1-").as_deref(), Some("1-phenethyl-4-piperidone"));
+        assert_eq!(
+            swap_prefix("N-phenethyl-4-piperidone", "N-", "1-").as_deref(),
+            Some("1-phenethyl-4-piperidone")
+        );
         assert_eq!(swap_prefix("4-piperidone", "N-", "1-"), None);
     }
 

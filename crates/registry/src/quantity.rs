@@ -79,38 +79,57 @@ impl Quantity {
         let lead = input.len() - input.trim_start().len();
         let num_end = s
             .char_indices()
-            .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == ',' || *c == '-' || *c == '+'))
+            .find(|(_, c)| {
+                !(c.is_ascii_digit() || *c == '.' || *c == ',' || *c == '-' || *c == '+')
+            })
             .map_or(s.len(), |(i, _)| i);
         let number = &s[..num_end];
         if number.is_empty() {
-            return Err(QuantityError::NoNumber { found: s.to_string() });
+            return Err(QuantityError::NoNumber {
+                found: s.to_string(),
+            });
         }
         let value: f64 = number
             .replace(',', ".")
             .parse()
-            .map_err(|_| QuantityError::NoNumber { found: s.to_string() })?;
+            .map_err(|_| QuantityError::NoNumber {
+                found: s.to_string(),
+            })?;
         if value < 0.0 || number.starts_with('-') {
-            return Err(QuantityError::Negative { found: s.to_string() });
+            return Err(QuantityError::Negative {
+                found: s.to_string(),
+            });
         }
         let unit_raw = s[num_end..].trim_start();
         if unit_raw.is_empty() {
-            return Err(QuantityError::NoUnit { found: s.to_string() });
+            return Err(QuantityError::NoUnit {
+                found: s.to_string(),
+            });
         }
         let unit = unit_raw.to_ascii_lowercase();
-        let (_, factor, dimension) = UNITS
-            .iter()
-            .find(|(u, _, _)| *u == unit)
-            .ok_or_else(|| QuantityError::BadUnit { unit: unit_raw.to_string(), at: lead + (s.len() - unit_raw.len()) })?;
+        let (_, factor, dimension) =
+            UNITS
+                .iter()
+                .find(|(u, _, _)| *u == unit)
+                .ok_or_else(|| QuantityError::BadUnit {
+                    unit: unit_raw.to_string(),
+                    at: lead + (s.len() - unit_raw.len()),
+                })?;
         let base = value * factor;
         if !base.is_finite() || base > 1e18 {
-            return Err(QuantityError::OutOfRange { found: s.to_string() });
+            return Err(QuantityError::OutOfRange {
+                found: s.to_string(),
+            });
         }
-        Ok(Quantity { base, dimension: *dimension })
+        Ok(Quantity {
+            base,
+            dimension: *dimension,
+        })
     }
 
     /// Is `self` at or above `threshold`? `None` when they measure different things (mass vs volume).
     pub fn meets(&self, threshold: &Quantity) -> Option<bool> {
-        (self.dimension == threshold.dimension).then(|| self.base >= threshold.base)
+        (self.dimension == threshold.dimension).then_some(self.base >= threshold.base)
     }
 
     /// Is this the "every quantity" threshold?
@@ -172,20 +191,41 @@ mod tests {
 
     #[test]
     fn rejects() {
-        assert!(matches!(Quantity::parse("-5kg"), Err(QuantityError::Negative { .. })));
-        assert!(matches!(Quantity::parse("25"), Err(QuantityError::NoUnit { .. })));
-        assert!(matches!(Quantity::parse("kg"), Err(QuantityError::NoNumber { .. })));
-        assert!(matches!(Quantity::parse("25 parsecs"), Err(QuantityError::BadUnit { at: 3, .. })));
+        assert!(matches!(
+            Quantity::parse("-5kg"),
+            Err(QuantityError::Negative { .. })
+        ));
+        assert!(matches!(
+            Quantity::parse("25"),
+            Err(QuantityError::NoUnit { .. })
+        ));
+        assert!(matches!(
+            Quantity::parse("kg"),
+            Err(QuantityError::NoNumber { .. })
+        ));
+        assert!(matches!(
+            Quantity::parse("25 parsecs"),
+            Err(QuantityError::BadUnit { at: 3, .. })
+        ));
         assert!(Quantity::parse("1e400 kg").is_err());
-        assert!(matches!(Quantity::parse("99999999999999999999999 t"), Err(QuantityError::OutOfRange { .. })));
+        assert!(matches!(
+            Quantity::parse("99999999999999999999999 t"),
+            Err(QuantityError::OutOfRange { .. })
+        ));
         assert_eq!(Quantity::parse("  "), Err(QuantityError::Empty));
     }
 
     #[test]
     fn thresholds() {
         let q = Quantity::parse("25 kg").expect("valid");
-        assert_eq!(q.meets(&Quantity::parse("0 kg").expect("valid")), Some(true));
-        assert_eq!(q.meets(&Quantity::parse("45.8 kg").expect("valid")), Some(false));
+        assert_eq!(
+            q.meets(&Quantity::parse("0 kg").expect("valid")),
+            Some(true)
+        );
+        assert_eq!(
+            q.meets(&Quantity::parse("45.8 kg").expect("valid")),
+            Some(false)
+        );
         assert_eq!(q.meets(&Quantity::parse("50 L").expect("valid")), None);
     }
 

@@ -127,7 +127,11 @@ fn matched_by(kind: NameKind) -> MatchedBy {
     match kind {
         NameKind::Abbreviation => MatchedBy::Abbreviation,
         NameKind::Synonym | NameKind::Misspelling => MatchedBy::Synonym,
-        NameKind::Iupac | NameKind::Legal | NameKind::Trade | NameKind::Inn | NameKind::CasIndex => MatchedBy::Name,
+        NameKind::Iupac
+        | NameKind::Legal
+        | NameKind::Trade
+        | NameKind::Inn
+        | NameKind::CasIndex => MatchedBy::Name,
     }
 }
 
@@ -149,7 +153,13 @@ impl Resolver {
                 if hits.iter().any(|h| h.substance == i) {
                     return;
                 }
-                hits.push(NameHit { substance: i, matched_by: by, text: text.to_string(), ambiguous, also_means: also.to_vec() });
+                hits.push(NameHit {
+                    substance: i,
+                    matched_by: by,
+                    text: text.to_string(),
+                    ambiguous,
+                    also_means: also.to_vec(),
+                });
                 suggest.add(&key, text, i);
             };
             add(&s.name, MatchedBy::Name, false, &[]);
@@ -172,12 +182,18 @@ impl Resolver {
             }
             for c in &s.cas {
                 if let Ok(rn) = Cas::parse(&c.rn) {
-                    cas.entry(rn.as_u64()).or_default().push(CasHit { substance: i, form: c.form.clone() });
+                    cas.entry(rn.as_u64()).or_default().push(CasHit {
+                        substance: i,
+                        form: c.form.clone(),
+                    });
                 }
             }
             if let Some(k) = s.inchikey.as_deref().and_then(|k| InchiKey::parse(k).ok()) {
                 inchikey.entry(k.as_str().to_string()).or_default().push(i);
-                skeleton.entry(k.skeleton().to_string()).or_default().push(i);
+                skeleton
+                    .entry(k.skeleton().to_string())
+                    .or_default()
+                    .push(i);
             }
         }
         // A key shared by several substances is ambiguous whatever the files say.
@@ -188,7 +204,14 @@ impl Resolver {
                 }
             }
         }
-        Resolver { registry, names, cas, inchikey, skeleton, suggest: suggest.build() }
+        Resolver {
+            registry,
+            names,
+            cas,
+            inchikey,
+            skeleton,
+            suggest: suggest.build(),
+        }
     }
 
     /// The registry this resolver indexes.
@@ -208,7 +231,10 @@ impl Resolver {
             return Err(LookupError::Empty);
         }
         if q.len() > MAX_QUERY_BYTES {
-            return Err(LookupError::TooLong { len: q.len(), max: MAX_QUERY_BYTES });
+            return Err(LookupError::TooLong {
+                len: q.len(),
+                max: MAX_QUERY_BYTES,
+            });
         }
         if let Ok(key) = InchiKey::parse(q) {
             return Ok(self.by_inchikey(&key));
@@ -216,7 +242,10 @@ impl Resolver {
         if InchiKey::is_skeleton(q) {
             let m = self.by_skeleton(&q.to_ascii_uppercase(), None);
             if !m.is_empty() {
-                return Ok(Resolution { matches: m, suggestions: vec![] });
+                return Ok(Resolution {
+                    matches: m,
+                    suggestions: vec![],
+                });
             }
         }
         if looks_like_cas(q) {
@@ -227,29 +256,40 @@ impl Resolver {
         }
         let matches = self.by_name(q, None);
         if !matches.is_empty() {
-            return Ok(Resolution { matches, suggestions: vec![] });
+            return Ok(Resolution {
+                matches,
+                suggestions: vec![],
+            });
         }
         if let Some((parent, salt)) = salts::split(q) {
             // The parent may itself be a CAS RN ("39742-60-4 hydrochloride").
-            if looks_like_cas(parent) {
-                if let Ok(cas) = Cas::parse(parent) {
-                    let mut r = self.by_cas(cas);
-                    for m in &mut r.matches {
-                        m.salt = Some(salt.clone());
-                    }
-                    return Ok(r);
+            if looks_like_cas(parent)
+                && let Ok(cas) = Cas::parse(parent)
+            {
+                let mut r = self.by_cas(cas);
+                for m in &mut r.matches {
+                    m.salt = Some(salt.clone());
                 }
+                return Ok(r);
             }
             let matches = self.by_name(parent, Some(salt));
             if !matches.is_empty() {
-                return Ok(Resolution { matches, suggestions: vec![] });
+                return Ok(Resolution {
+                    matches,
+                    suggestions: vec![],
+                });
             }
         }
-        Ok(Resolution { matches: vec![], suggestions: self.suggest.suggest(&normalize(q), 5) })
+        Ok(Resolution {
+            matches: vec![],
+            suggestions: self.suggest.suggest(&normalize(q), 5),
+        })
     }
 
     fn by_name(&self, text: &str, salt: Option<String>) -> Vec<Match> {
-        let Some(hits) = self.names.get(&normalize(text)) else { return vec![] };
+        let Some(hits) = self.names.get(&normalize(text)) else {
+            return vec![];
+        };
         hits.iter()
             .map(|h| Match {
                 substance: h.substance,
@@ -291,7 +331,10 @@ impl Resolver {
                     .collect()
             })
             .unwrap_or_default();
-        Resolution { matches, suggestions: vec![] }
+        Resolution {
+            matches,
+            suggestions: vec![],
+        }
     }
 
     fn by_inchikey(&self, key: &InchiKey) -> Resolution {
@@ -308,13 +351,21 @@ impl Resolver {
                     note: None,
                 })
                 .collect();
-            return Resolution { matches, suggestions: vec![] };
+            return Resolution {
+                matches,
+                suggestions: vec![],
+            };
         }
-        Resolution { matches: self.by_skeleton(key.skeleton(), Some(key)), suggestions: vec![] }
+        Resolution {
+            matches: self.by_skeleton(key.skeleton(), Some(key)),
+            suggestions: vec![],
+        }
     }
 
     fn by_skeleton(&self, block: &str, full: Option<&InchiKey>) -> Vec<Match> {
-        let Some(ids) = self.skeleton.get(block) else { return vec![] };
+        let Some(ids) = self.skeleton.get(block) else {
+            return vec![];
+        };
         ids.iter()
             .map(|&i| {
                 let recorded = self.registry.substances()[i].inchikey.clone().unwrap_or_default();
@@ -342,18 +393,21 @@ impl Resolver {
         let mut suggestion = None;
         if let CasError::CheckDigit { .. } = &e {
             // The registry entry that differs only in the check digit.
-            if let Some(fixed) = e.corrected() {
-                if let Some(h) = self.cas.get(&fixed.as_u64()).and_then(|v| v.first()) {
-                    let s = &self.registry.substances()[h.substance];
-                    suggestion = Some(format!("{fixed} ({}, {})", s.name, s.id));
-                }
+            if let Some(fixed) = e.corrected()
+                && let Some(h) = self.cas.get(&fixed.as_u64()).and_then(|v| v.first())
+            {
+                let s = &self.registry.substances()[h.substance];
+                suggestion = Some(format!("{fixed} ({}, {})", s.name, s.id));
             }
         }
         let mut message = format!("{q:?} is not a valid CAS RN: {e}");
         if let Some(s) = &suggestion {
             message.push_str(&format!("; did you mean {s}?"));
         }
-        LookupError::BadCas { message, suggestion }
+        LookupError::BadCas {
+            message,
+            suggestion,
+        }
     }
 }
 

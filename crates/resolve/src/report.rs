@@ -118,14 +118,26 @@ pub struct ControlView {
 }
 
 /// The controls of a substance, optionally only those in force on `as_of` and in `jurisdictions`.
-pub fn controls_view(reg: &Registry, s: &Substance, as_of: Option<NaiveDate>, jurisdictions: &[String]) -> Vec<ControlView> {
+pub fn controls_view(
+    reg: &Registry,
+    s: &Substance,
+    as_of: Option<NaiveDate>,
+    jurisdictions: &[String],
+) -> Vec<ControlView> {
     s.controls
         .iter()
         .filter(|c| as_of.is_none_or(|d| c.in_force(d)))
-        .filter(|c| jurisdictions.is_empty() || jurisdictions.iter().any(|j| j.eq_ignore_ascii_case(&c.jurisdiction)))
+        .filter(|c| {
+            jurisdictions.is_empty()
+                || jurisdictions
+                    .iter()
+                    .any(|j| j.eq_ignore_ascii_case(&c.jurisdiction))
+        })
         .map(|c| {
             let list = reg.list(&c.jurisdiction, &c.list);
-            let mut measures: Vec<Measure> = list.map(|l| l.measures.iter().map(|m| m.measure).collect()).unwrap_or_default();
+            let mut measures: Vec<Measure> = list
+                .map(|l| l.measures.iter().map(|m| m.measure).collect())
+                .unwrap_or_default();
             measures.sort();
             measures.dedup();
             ControlView {
@@ -149,10 +161,20 @@ pub fn controls_view(reg: &Registry, s: &Substance, as_of: Option<NaiveDate>, ju
 
 impl LookupReport {
     /// Build the report of a resolution.
-    pub fn new(reg: &Registry, query: &str, r: &Resolution, as_of: Option<NaiveDate>, jurisdictions: &[String]) -> LookupReport {
+    pub fn new(
+        reg: &Registry,
+        query: &str,
+        r: &Resolution,
+        as_of: Option<NaiveDate>,
+        jurisdictions: &[String],
+    ) -> LookupReport {
         LookupReport {
             query: query.to_string(),
-            matches: r.matches.iter().map(|m| MatchView::new(reg, m, as_of, jurisdictions)).collect(),
+            matches: r
+                .matches
+                .iter()
+                .map(|m| MatchView::new(reg, m, as_of, jurisdictions))
+                .collect(),
             suggestions: r.suggestions.clone(),
             as_of,
             registry_version: reg.version().to_string(),
@@ -161,7 +183,12 @@ impl LookupReport {
 }
 
 impl MatchView {
-    fn new(reg: &Registry, m: &Match, as_of: Option<NaiveDate>, jurisdictions: &[String]) -> MatchView {
+    fn new(
+        reg: &Registry,
+        m: &Match,
+        as_of: Option<NaiveDate>,
+        jurisdictions: &[String],
+    ) -> MatchView {
         let s = &reg.substances()[m.substance];
         MatchView {
             substance: SubstanceView::of(s),

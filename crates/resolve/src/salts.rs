@@ -51,7 +51,11 @@ const FORMS: &[&str] = &[
 ];
 
 fn is_sep(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '·' | '•' | '.' | ',' | '/' | '(' | ')' | '[' | ']' | '-' | '+' | ';' | ':')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '·' | '•' | '.' | ',' | '/' | '(' | ')' | '[' | ']' | '-' | '+' | ';' | ':'
+        )
 }
 
 /// Split trailing form words off `name`: `"4-AP 2HCl"` → `("4-AP", "2HCl")`.
@@ -73,7 +77,9 @@ pub fn split(name: &str) -> Option<(&str, String)> {
             }
             let before = head[..start].chars().next_back();
             // A leading multiplier is part of the form: "2HCl", "2 HCl".
-            before.is_none_or(|c| is_sep(c) || c.is_ascii_digit()).then_some(start)
+            before
+                .is_none_or(|c| is_sep(c) || c.is_ascii_digit())
+                .then_some(start)
         });
         let Some(mut start) = found.min() else { break };
         // Take a multiplier ("2", "x2") with it.
@@ -99,12 +105,21 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(split("4-AP dihydrochloride"), Some(("4-AP", "dihydrochloride".into())));
+        assert_eq!(
+            split("4-AP dihydrochloride"),
+            Some(("4-AP", "dihydrochloride".into()))
+        );
         assert_eq!(split("4-AP 2HCl"), Some(("4-AP", "2HCl".into())));
         assert_eq!(split("ANPP·HCl"), Some(("ANPP", "HCl".into())));
-        assert_eq!(split("ephedrine hydrochloride monohydrate"), Some(("ephedrine", "hydrochloride monohydrate".into())));
+        assert_eq!(
+            split("ephedrine hydrochloride monohydrate"),
+            Some(("ephedrine", "hydrochloride monohydrate".into()))
+        );
         assert_eq!(split("NPP (free base)"), Some(("NPP", "free base".into())));
-        assert_eq!(split("pseudoephedrine sulfate"), Some(("pseudoephedrine", "sulfate".into())));
+        assert_eq!(
+            split("pseudoephedrine sulfate"),
+            Some(("pseudoephedrine", "sulfate".into()))
+        );
         assert_eq!(split("norfentanyl"), None);
         assert_eq!(split("hydrochloride"), None);
         // "base" inside a word is not a form word.

@@ -12,7 +12,8 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub(crate) fn add(&mut self, key: &str, display: &str, substance: usize) {
-        self.keys.push((key.to_string(), display.to_string(), substance));
+        self.keys
+            .push((key.to_string(), display.to_string(), substance));
     }
 
     pub(crate) fn build(mut self) -> Index {
@@ -27,7 +28,10 @@ impl Builder {
                 grams.entry(g).or_default().push(i as u32);
             }
         }
-        Index { keys: self.keys, grams }
+        Index {
+            keys: self.keys,
+            grams,
+        }
     }
 }
 
@@ -38,7 +42,10 @@ pub(crate) struct Index {
 }
 
 fn trigrams(key: &str) -> Vec<[char; 3]> {
-    let chars: Vec<char> = std::iter::once('^').chain(key.chars()).chain(std::iter::once('$')).collect();
+    let chars: Vec<char> = std::iter::once('^')
+        .chain(key.chars())
+        .chain(std::iter::once('$'))
+        .collect();
     chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -18,7 +18,10 @@ use crate::{AppError, AppState, ErrorBody};
 /// The OpenAPI document, generated from the handlers below.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Precursor Watch API", description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."),
+    info(
+        title = "Precursor Watch API",
+        description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."
+    ),
     paths(healthz, lookup, check),
     components(schemas(ErrorBody, LookupReport, TradeReport, CheckRequest, Health))
 )]
@@ -49,7 +52,10 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 500, body = ErrorBody)))]
 pub(crate) async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, AppError> {
     st.store.ping().await.map_err(AppError::internal)?;
-    Ok(Json(Health { status: "ok".into(), registry_version: st.registry.version().to_string() }))
+    Ok(Json(Health {
+        status: "ok".into(),
+        registry_version: st.registry.version().to_string(),
+    }))
 }
 
 /// Query of `GET /api/v1/lookup`.
@@ -70,29 +76,65 @@ pub(crate) fn parse_as_of(s: Option<&str>) -> Result<Option<NaiveDate>, AppError
         .transpose()
 }
 
-pub(crate) fn lookup_report(st: &AppState, q: &str, as_of: Option<&str>, jurisdiction: Option<&str>) -> Result<LookupReport, AppError> {
+pub(crate) fn lookup_report(
+    st: &AppState,
+    q: &str,
+    as_of: Option<&str>,
+    jurisdiction: Option<&str>,
+) -> Result<LookupReport, AppError> {
     let as_of = parse_as_of(as_of)?;
-    let jurisdictions: Vec<String> =
-        jurisdiction.unwrap_or("").split(',').map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect();
+    let jurisdictions: Vec<String> = jurisdiction
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_ascii_uppercase())
+        .filter(|s| !s.is_empty())
+        .collect();
     for j in &jurisdictions {
         if st.registry.jurisdiction(j).is_none() {
-            let known: Vec<&str> = st.registry.jurisdictions().keys().map(String::as_str).collect();
-            return Err(AppError::bad("jurisdiction", format!("unknown jurisdiction {j:?}; known: {}", known.join(", "))));
+            let known: Vec<&str> = st
+                .registry
+                .jurisdictions()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            return Err(AppError::bad(
+                "jurisdiction",
+                format!("unknown jurisdiction {j:?}; known: {}", known.join(", ")),
+            ));
         }
     }
     let res = st.resolver.resolve(q).map_err(|e| match e {
-        LookupError::BadCas { message, .. } => AppError { status: StatusCode::BAD_REQUEST, code: "bad_cas", message, field: Some("q".into()) },
+        LookupError::BadCas { message, .. } => AppError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_cas",
+            message,
+            field: Some("q".into()),
+        },
         other => AppError::bad("q", other.to_string()),
     })?;
-    Ok(LookupReport::new(&st.registry, q, &res, as_of, &jurisdictions))
+    Ok(LookupReport::new(
+        &st.registry,
+        q,
+        &res,
+        as_of,
+        &jurisdictions,
+    ))
 }
 
 /// Look up a substance by any identifier. Not found is a 200 with no matches and suggestions.
 #[utoipa::path(get, path = "/api/v1/lookup", params(LookupParams),
     responses((status = 200, body = LookupReport), (status = 400, body = ErrorBody)))]
-pub(crate) async fn lookup(State(st): State<AppState>, q: Result<Query<LookupParams>, QueryRejection>) -> Result<Json<LookupReport>, AppError> {
+pub(crate) async fn lookup(
+    State(st): State<AppState>,
+    q: Result<Query<LookupParams>, QueryRejection>,
+) -> Result<Json<LookupReport>, AppError> {
     let Query(p) = q.map_err(|e| AppError::bad(query_field(&e.body_text()), e.body_text()))?;
-    Ok(Json(lookup_report(&st, &p.q, p.as_of.as_deref(), p.jurisdiction.as_deref())?))
+    Ok(Json(lookup_report(
+        &st,
+        &p.q,
+        p.as_of.as_deref(),
+        p.jurisdiction.as_deref(),
+    )?))
 }
 
 fn query_field(msg: &str) -> String {
@@ -102,7 +144,12 @@ fn query_field(msg: &str) -> String {
 pub(crate) fn check_error(e: CheckError) -> AppError {
     match e {
         CheckError::Input(i) => AppError::bad(i.field, i.message),
-        e @ CheckError::NotFound { .. } => AppError { status: StatusCode::NOT_FOUND, code: "not_found", message: e.to_string(), field: Some("substance".into()) },
+        e @ CheckError::NotFound { .. } => AppError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: e.to_string(),
+            field: Some("substance".into()),
+        },
         e @ CheckError::Ambiguous { .. } => AppError::bad("substance", e.to_string()),
     }
 }
@@ -110,10 +157,15 @@ pub(crate) fn check_error(e: CheckError) -> AppError {
 /// Check a shipment: obligations on both sides and under the 1988 Convention, with citations.
 #[utoipa::path(post, path = "/api/v1/check", request_body = CheckRequest,
     responses((status = 200, body = TradeReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
-pub(crate) async fn check(State(st): State<AppState>, body: Bytes) -> Result<Json<TradeReport>, AppError> {
+pub(crate) async fn check(
+    State(st): State<AppState>,
+    body: Bytes,
+) -> Result<Json<TradeReport>, AppError> {
     let req: CheckRequest = parse_json(&body)?;
     let today = chrono::Utc::now().date_naive();
-    pw_trade::check_request(&st.resolver, &req, today).map(Json).map_err(check_error)
+    pw_trade::check_request(&st.resolver, &req, today)
+        .map(Json)
+        .map_err(check_error)
 }
 
 /// Deserialize a JSON body, naming the field at fault.
@@ -126,7 +178,9 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
         let field = if path != "." {
             path
         } else {
-            msg.split('`').nth(1).map_or_else(|| "body".to_string(), str::to_string)
+            msg.split('`')
+                .nth(1)
+                .map_or_else(|| "body".to_string(), str::to_string)
         };
         AppError::bad(field, format!("invalid JSON body: {msg}"))
     })

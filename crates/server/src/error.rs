@@ -40,19 +40,35 @@ pub struct AppError {
 impl AppError {
     /// 400 naming a field.
     pub fn bad(field: impl Into<String>, message: impl Into<String>) -> AppError {
-        AppError { status: StatusCode::BAD_REQUEST, code: "bad_request", message: message.into(), field: Some(field.into()) }
+        AppError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+            field: Some(field.into()),
+        }
     }
 
     /// 500; the detail goes to the log, not to the client.
     pub fn internal(err: impl std::fmt::Display) -> AppError {
         tracing::error!(error = %err, "internal error");
-        AppError { status: StatusCode::INTERNAL_SERVER_ERROR, code: "internal", message: "internal error".into(), field: None }
+        AppError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error".into(),
+            field: None,
+        }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_string(), message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                field: self.field,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }

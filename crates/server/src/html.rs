@@ -82,10 +82,20 @@ pub(crate) struct LookupForm {
 }
 
 fn error_block(e: &AppError) -> String {
-    format!("<p class=\"bad\" role=\"alert\"><strong>{}</strong>{}</p>", esc(&e.message), e.field.as_deref().map(|f| format!(" (field <code>{}</code>)", esc(f))).unwrap_or_default())
+    format!(
+        "<p class=\"bad\" role=\"alert\"><strong>{}</strong>{}</p>",
+        esc(&e.message),
+        e.field
+            .as_deref()
+            .map(|f| format!(" (field <code>{}</code>)", esc(f)))
+            .unwrap_or_default()
+    )
 }
 
-pub(crate) async fn lookup(State(st): State<AppState>, Query(f): Query<LookupForm>) -> Html<String> {
+pub(crate) async fn lookup(
+    State(st): State<AppState>,
+    Query(f): Query<LookupForm>,
+) -> Html<String> {
     let mut body = String::from("<h1>Lookup</h1>");
     match crate::api::lookup_report(&st, &f.q, f.as_of.as_deref(), f.jurisdiction.as_deref()) {
         Ok(r) => render_lookup(&mut body, &r),
@@ -97,10 +107,18 @@ pub(crate) async fn lookup(State(st): State<AppState>, Query(f): Query<LookupFor
 
 fn render_lookup(out: &mut String, r: &LookupReport) {
     if r.matches.is_empty() {
-        let _ = write!(out, "<p>No substance in the registry matches <strong>{}</strong>.</p>", esc(&r.query));
+        let _ = write!(
+            out,
+            "<p>No substance in the registry matches <strong>{}</strong>.</p>",
+            esc(&r.query)
+        );
         if !r.suggestions.is_empty() {
             out.push_str("<p>Did you mean: ");
-            let links: Vec<String> = r.suggestions.iter().map(|s| format!("<a href=\"/lookup?q={}\">{}</a>", urlenc(s), esc(s))).collect();
+            let links: Vec<String> = r
+                .suggestions
+                .iter()
+                .map(|s| format!("<a href=\"/lookup?q={}\">{}</a>", urlenc(s), esc(s)))
+                .collect();
             out.push_str(&links.join(", "));
             out.push_str("</p>");
         }
@@ -115,11 +133,21 @@ fn render_lookup(out: &mut String, r: &LookupReport) {
             esc(&s.id),
             m.matched_by,
             esc(&m.matched_text),
-            m.salt.as_deref().map(|x| format!("; form set aside: {}", esc(x))).unwrap_or_default(),
-            m.note.as_deref().map(|x| format!("; {}", esc(x))).unwrap_or_default()
+            m.salt
+                .as_deref()
+                .map(|x| format!("; form set aside: {}", esc(x)))
+                .unwrap_or_default(),
+            m.note
+                .as_deref()
+                .map(|x| format!("; {}", esc(x)))
+                .unwrap_or_default()
         );
         if m.ambiguous {
-            let _ = write!(out, "<p class=\"warn\">Ambiguous: also means {}</p>", esc(&m.also_means.join("; ")));
+            let _ = write!(
+                out,
+                "<p class=\"warn\">Ambiguous: also means {}</p>",
+                esc(&m.also_means.join("; "))
+            );
         }
         let _ = write!(
             out,
@@ -136,12 +164,17 @@ fn render_lookup(out: &mut String, r: &LookupReport) {
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{} <a href=\"{}\" rel=\"noreferrer\">source</a></td><td>{}</td></tr>",
                 esc(&c.jurisdiction),
                 esc(&c.list_name),
-                c.effective.map_or_else(|| "date unknown".to_string(), |d| d.to_string()),
+                c.effective
+                    .map_or_else(|| "date unknown".to_string(), |d| d.to_string()),
                 c.end.map(|d| format!(" until {d}")).unwrap_or_default(),
                 esc(&measures.join(", ")),
                 esc(&c.citation),
                 esc(c.source.split_whitespace().next().unwrap_or("")),
-                if c.verified { "<span class=\"ok\">verified</span>" } else { "<span class=\"warn\">unverified</span>" }
+                if c.verified {
+                    "<span class=\"ok\">verified</span>"
+                } else {
+                    "<span class=\"warn\">unverified</span>"
+                }
             );
         }
         out.push_str("</tbody></table>");
@@ -173,7 +206,13 @@ pub(crate) struct CheckForm {
 }
 
 pub(crate) async fn check(State(st): State<AppState>, Query(f): Query<CheckForm>) -> Html<String> {
-    let req = CheckRequest { substance: f.substance, from: f.from, to: f.to, quantity: f.quantity, date: f.date };
+    let req = CheckRequest {
+        substance: f.substance,
+        from: f.from,
+        to: f.to,
+        quantity: f.quantity,
+        date: f.date,
+    };
     let mut body = String::from("<h1>Trade check</h1>");
     match pw_trade::check_request(&st.resolver, &req, chrono::Utc::now().date_naive()) {
         Ok(r) => render_check(&mut body, &r),
@@ -196,7 +235,10 @@ fn render_check(out: &mut String, r: &TradeReport) {
         esc(&r.substance),
         esc(&r.from),
         esc(&r.to),
-        r.quantity.as_deref().map(|q| format!(", {}", esc(q))).unwrap_or_default(),
+        r.quantity
+            .as_deref()
+            .map(|q| format!(", {}", esc(q)))
+            .unwrap_or_default(),
         r.date,
         r.decision
     );
@@ -230,7 +272,10 @@ fn render_check(out: &mut String, r: &TradeReport) {
 mod tests {
     #[test]
     fn escapes() {
-        assert_eq!(super::esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            super::esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert_eq!(super::urlenc("4-AP 2HCl"), "4-AP%202HCl");
     }
 }

@@ -40,7 +40,11 @@ impl AppState {
     /// Build the state from a registry and a store.
     pub fn new(registry: Arc<Registry>, store: Store) -> AppState {
         let resolver = Arc::new(Resolver::new(registry.clone()));
-        AppState { registry, resolver, store }
+        AppState {
+            registry,
+            resolver,
+            store,
+        }
     }
 }
 
@@ -60,7 +64,9 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, registry = state.registry.version(), "listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {
@@ -69,7 +75,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

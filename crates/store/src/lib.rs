@@ -16,7 +16,9 @@ use std::str::FromStr;
 
 use chrono::Utc;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Storage errors.
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +58,12 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }
@@ -74,11 +81,17 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
             sqlx::migrate!("migrations/sqlite").run(&pool).await?;
             Ok(Store::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await?;
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
             Ok(Store::Postgres(pool))
         } else {
@@ -118,8 +131,16 @@ impl Store {
     /// Registry versions served, oldest first.
     pub async fn registry_versions(&self) -> Result<Vec<String>, StoreError> {
         let rows: Vec<(String,)> = match self {
-            Store::Sqlite(p) => sqlx::query_as("SELECT version FROM registry_versions ORDER BY first_seen, version").fetch_all(p).await?,
-            Store::Postgres(p) => sqlx::query_as("SELECT version FROM registry_versions ORDER BY first_seen, version").fetch_all(p).await?,
+            Store::Sqlite(p) => {
+                sqlx::query_as("SELECT version FROM registry_versions ORDER BY first_seen, version")
+                    .fetch_all(p)
+                    .await?
+            }
+            Store::Postgres(p) => {
+                sqlx::query_as("SELECT version FROM registry_versions ORDER BY first_seen, version")
+                    .fetch_all(p)
+                    .await?
+            }
         };
         Ok(rows.into_iter().map(|r| r.0).collect())
     }
@@ -140,13 +161,22 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://pw:secret@localhost/db"), "postgres://pw:***@localhost/db");
+        assert_eq!(
+            redact("postgres://pw:secret@localhost/db"),
+            "postgres://pw:***@localhost/db"
+        );
         assert_eq!(redact("sqlite://pwatch.db"), "sqlite://pwatch.db");
     }
 
     async fn exercise(store: Store) {
-        store.note_registry_version("sha256:test-a").await.expect("insert");
-        store.note_registry_version("sha256:test-a").await.expect("upsert");
+        store
+            .note_registry_version("sha256:test-a")
+            .await
+            .expect("insert");
+        store
+            .note_registry_version("sha256:test-a")
+            .await
+            .expect("upsert");
         let versions = store.registry_versions().await.expect("list");
         assert_eq!(versions.iter().filter(|v| *v == "sha256:test-a").count(), 1);
         store.ping().await.expect("ping");
@@ -156,7 +186,9 @@ mod tests {
     async fn sqlite_file_is_created_and_migrated() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.db");
-        let store = Store::connect(&format!("sqlite://{}", path.display())).await.expect("connect");
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("connect");
         exercise(store).await;
         assert!(path.exists());
     }
@@ -166,7 +198,10 @@ mod tests {
     #[tokio::test]
     async fn postgres_is_migrated() {
         let Ok(url) = std::env::var("PWATCH_TEST_DATABASE_URL") else {
-            assert!(std::env::var("CI").is_err(), "PWATCH_TEST_DATABASE_URL must be set in CI");
+            assert!(
+                std::env::var("CI").is_err(),
+                "PWATCH_TEST_DATABASE_URL must be set in CI"
+            );
             eprintln!("skipped: PWATCH_TEST_DATABASE_URL not set");
             return;
         };
@@ -176,6 +211,9 @@ mod tests {
 
     #[tokio::test]
     async fn bad_url() {
-        assert!(matches!(Store::connect("mysql://x").await, Err(StoreError::BadUrl(_))));
+        assert!(matches!(
+            Store::connect("mysql://x").await,
+            Err(StoreError::BadUrl(_))
+        ));
     }
 }

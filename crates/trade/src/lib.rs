@@ -144,18 +144,31 @@ pub fn country(reg: &Registry, field: &'static str, code: &str) -> Result<String
         "EU" => " (give the member state, e.g. DE; EU rules follow from membership)",
         _ => "",
     };
-    Err(InputError { field, message: format!("unknown country code {code:?}: give an ISO 3166-1 alpha-2 code such as US, MX, CN{hint}") })
+    Err(InputError {
+        field,
+        message: format!(
+            "unknown country code {code:?}: give an ISO 3166-1 alpha-2 code such as US, MX, CN{hint}"
+        ),
+    })
 }
 
 /// Parse an optional quantity.
 pub fn quantity(text: Option<&str>) -> Result<Option<Quantity>, InputError> {
-    text.map(|t| Quantity::parse(t).map_err(|e| InputError { field: "quantity", message: e.to_string() })).transpose()
+    text.map(|t| {
+        Quantity::parse(t).map_err(|e| InputError {
+            field: "quantity",
+            message: e.to_string(),
+        })
+    })
+    .transpose()
 }
 
 /// Parse a date `YYYY-MM-DD`.
 pub fn date(text: &str) -> Result<NaiveDate, InputError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| InputError { field: "date", message: format!("{text:?} is not a date: write YYYY-MM-DD") })
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| InputError {
+        field: "date",
+        message: format!("{text:?} is not a date: write YYYY-MM-DD"),
+    })
 }
 
 struct Ctx<'a> {
@@ -168,9 +181,20 @@ struct Ctx<'a> {
 /// Check a shipment.
 pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError> {
     if s.from == s.to {
-        return Err(InputError { field: "to", message: format!("exporting and importing country are both {}; the trade check is for cross-border shipments", s.from) });
+        return Err(InputError {
+            field: "to",
+            message: format!(
+                "exporting and importing country are both {}; the trade check is for cross-border shipments",
+                s.from
+            ),
+        });
     }
-    let mut cx = Ctx { reg, s, obligations: Vec::new(), notes: Vec::new() };
+    let mut cx = Ctx {
+        reg,
+        s,
+        obligations: Vec::new(),
+        notes: Vec::new(),
+    };
     let from_union = reg.union_of(&s.from, s.date);
     let to_union = reg.union_of(&s.to, s.date);
     let intra = matches!((from_union, to_union), (Some(a), Some(b)) if a.code == b.code);
@@ -203,14 +227,18 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
             to_union.filter(|_| !intra).map(|u| format!(" (the rules of {} apply and are covered)", u.code)).unwrap_or_default()
         ));
     }
-    if let Some(u) = to_union {
-        if !intra {
-            cx.side(&u.code, &[Direction::Import]);
-        }
+    if let Some(u) = to_union
+        && !intra
+    {
+        cx.side(&u.code, &[Direction::Import]);
     }
     // International lists (the Convention's Tables, INCB's voluntary lists) bind or guide both sides.
-    let international: Vec<String> =
-        reg.jurisdictions().values().filter(|j| j.kind == JurisdictionKind::International).map(|j| j.code.clone()).collect();
+    let international: Vec<String> = reg
+        .jurisdictions()
+        .values()
+        .filter(|j| j.kind == JurisdictionKind::International)
+        .map(|j| j.code.clone())
+        .collect();
     for code in &international {
         cx.side(code, &[Direction::Export, Direction::Import]);
     }
@@ -225,7 +253,11 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
         cx.convention();
     }
 
-    let decision = if cx.obligations.iter().any(|o| o.measure == Measure::Prohibited && o.status == Status::Required) {
+    let decision = if cx
+        .obligations
+        .iter()
+        .any(|o| o.measure == Measure::Prohibited && o.status == Status::Required)
+    {
         Decision::Prohibited
     } else if cx.obligations.is_empty() {
         Decision::Allowed
@@ -233,7 +265,11 @@ pub fn check(reg: &Registry, s: &Shipment<'_>) -> Result<TradeReport, InputError
         Decision::Conditional
     };
     if cx.obligations.is_empty() {
-        cx.notes.push(format!("No obligation found in registry {} for this shipment on {}.", reg.version(), s.date));
+        cx.notes.push(format!(
+            "No obligation found in registry {} for this shipment on {}.",
+            reg.version(),
+            s.date
+        ));
     }
     Ok(TradeReport {
         substance: s.substance.id.clone(),
@@ -262,7 +298,9 @@ impl Ctx<'_> {
     /// measure names (a measure appears once even when it names several).
     fn side(&mut self, code: &str, dirs: &[Direction]) {
         let (reg, s) = (self.reg, self.s);
-        let Some(jur) = reg.jurisdiction(code) else { return };
+        let Some(jur) = reg.jurisdiction(code) else {
+            return;
+        };
         let dir = dirs[0];
         let sub = s.substance;
         let mut listed_before = Vec::new();
@@ -270,18 +308,31 @@ impl Ctx<'_> {
             if !c.in_force(s.date) {
                 listed_before.push(match c.effective {
                     Some(e) if s.date < e => format!("{} {} from {e}", code, c.list),
-                    _ => format!("{} {} until {}", code, c.list, c.end.map(|d| d.to_string()).unwrap_or_default()),
+                    _ => format!(
+                        "{} {} until {}",
+                        code,
+                        c.list,
+                        c.end.map(|d| d.to_string()).unwrap_or_default()
+                    ),
                 });
                 continue;
             }
-            let Some(list) = reg.list(code, &c.list) else { continue };
-            if dir == Direction::Export {
-                if let Some(dest) = &c.conditions.destinations {
-                    if !dest.contains(&s.to) {
-                        self.notes.push(format!("{} listing of {} on {} applies only to exports to {}; not to {}.", code, sub.id, list.name, dest.join(", "), s.to));
-                        continue;
-                    }
-                }
+            let Some(list) = reg.list(code, &c.list) else {
+                continue;
+            };
+            if dir == Direction::Export
+                && let Some(dest) = &c.conditions.destinations
+                && !dest.contains(&s.to)
+            {
+                self.notes.push(format!(
+                    "{} listing of {} on {} applies only to exports to {}; not to {}.",
+                    code,
+                    sub.id,
+                    list.name,
+                    dest.join(", "),
+                    s.to
+                ));
+                continue;
             }
             let mut context = Vec::new();
             if let Some(v) = &c.via {
@@ -289,16 +340,19 @@ impl Ctx<'_> {
                 context.push(format!("covered as a member of the family of {fam} ({v})"));
             }
             if c.effective.is_none() {
-                context.push("the listing's start date is not recorded; treated as in force".to_string());
+                context.push(
+                    "the listing's start date is not recorded; treated as in force".to_string(),
+                );
             }
             for m in &list.measures {
-                let Some(dir) = dirs.iter().copied().find(|d| m.direction.contains(d)) else { continue };
-                if dir == Direction::Export {
-                    if let Some(dest) = &m.destinations {
-                        if !dest.contains(&s.to) {
-                            continue;
-                        }
-                    }
+                let Some(dir) = dirs.iter().copied().find(|d| m.direction.contains(d)) else {
+                    continue;
+                };
+                if dir == Direction::Export
+                    && let Some(dest) = &m.destinations
+                    && !dest.contains(&s.to)
+                {
+                    continue;
                 }
                 let mut why = context.clone();
                 if m.threshold_applies {
@@ -333,19 +387,28 @@ impl Ctx<'_> {
                 let mut reason = if jur.binding {
                     m.reason.clone()
                 } else {
-                    format!("Recommended by {} (not binding law): {}", jur.name, m.reason)
+                    format!(
+                        "Recommended by {} (not binding law): {}",
+                        jur.name, m.reason
+                    )
                 };
                 if !why.is_empty() {
                     reason.push_str(&format!(" [{}]", why.join("; ")));
                 }
-                let due_by = m.lead_time_days.and_then(|d| s.date.checked_sub_days(chrono::Days::new(u64::from(d))));
+                let due_by = m
+                    .lead_time_days
+                    .and_then(|d| s.date.checked_sub_days(chrono::Days::new(u64::from(d))));
                 self.obligations.push(Obligation {
                     jurisdiction: code.to_string(),
                     measure: m.measure,
                     reason,
                     citation: m.citation.clone(),
                     source: m.source.clone(),
-                    status: if jur.binding { Status::Required } else { Status::Verify },
+                    status: if jur.binding {
+                        Status::Required
+                    } else {
+                        Status::Verify
+                    },
                     verified: m.verified && c.verified,
                     side: dir,
                     list: Some(c.list.clone()),
@@ -355,7 +418,12 @@ impl Ctx<'_> {
                 });
             }
         }
-        if !listed_before.is_empty() && !sub.controls.iter().any(|c| c.jurisdiction == code && c.in_force(s.date)) {
+        if !listed_before.is_empty()
+            && !sub
+                .controls
+                .iter()
+                .any(|c| c.jurisdiction == code && c.in_force(s.date))
+        {
             self.notes.push(format!(
                 "{} is not controlled in {code} on {} ({}): no {code} obligation for {}.",
                 sub.id,
@@ -374,7 +442,9 @@ impl Ctx<'_> {
             sides.push(u.code.clone());
         }
         for code in sides {
-            let Some(j) = reg.jurisdiction(&code) else { continue };
+            let Some(j) = reg.jurisdiction(&code) else {
+                continue;
+            };
             for e in &j.events {
                 if e.effective.is_some_and(|d| s.date < d) || !e.destinations.contains(&s.to) {
                     continue;
@@ -383,7 +453,9 @@ impl Ctx<'_> {
                     .substance
                     .controls
                     .iter()
-                    .filter(|c| c.jurisdiction == code && c.in_force(s.date) && e.lists.contains(&c.list))
+                    .filter(|c| {
+                        c.jurisdiction == code && c.in_force(s.date) && e.lists.contains(&c.list)
+                    })
                     .map(|c| c.list.as_str())
                     .collect();
                 let itemised_in = e.itemised && e.substances.contains(&s.substance.id);
@@ -391,7 +463,10 @@ impl Ctx<'_> {
                     continue;
                 }
                 let (status, reason) = if itemised_in {
-                    (Status::Required, format!("{} ({}): {} is in scope.", e.title, e.id, s.substance.name))
+                    (
+                        Status::Required,
+                        format!("{} ({}): {} is in scope.", e.title, e.id, s.substance.name),
+                    )
                 } else {
                     (
                         Status::Verify,
@@ -427,8 +502,12 @@ impl Ctx<'_> {
     /// Art. 12(10)(a) of the 1988 Convention.
     fn convention(&mut self) {
         let (reg, s) = (self.reg, self.s);
-        let tables: Vec<&pw_registry::Control> =
-            s.substance.controls.iter().filter(|c| c.jurisdiction == "UN" && c.in_force(s.date)).collect();
+        let tables: Vec<&pw_registry::Control> = s
+            .substance
+            .controls
+            .iter()
+            .filter(|c| c.jurisdiction == "UN" && c.in_force(s.date))
+            .collect();
         if tables.is_empty() {
             self.notes.push(format!("{} is not in Table I or II of the 1988 Convention on {}: no pre-export notification is owed under art. 12(10)(a).", s.substance.id, s.date));
             return;
@@ -437,7 +516,10 @@ impl Ctx<'_> {
             self.notes.push("The registry has no data on art. 12(10)(a) invocations: whether a pre-export notification is owed is not known.".to_string());
             return;
         };
-        let as_of = regime.as_of.map(|d| format!(" (list as of {d})")).unwrap_or_default();
+        let as_of = regime
+            .as_of
+            .map(|d| format!(" (list as of {d})"))
+            .unwrap_or_default();
         let Some(entry) = regime.countries.iter().find(|c| c.code == s.to) else {
             self.notes.push(format!(
                 "{} is not recorded as having invoked art. 12(10)(a){as_of}: no pre-export notification is owed under the Convention (the exporting side's own law may still require one).",
@@ -446,7 +528,11 @@ impl Ctx<'_> {
             return;
         };
         if entry.since.is_some_and(|d| s.date < d) {
-            self.notes.push(format!("{} invoked art. 12(10)(a) only from {}.", s.to, entry.since.map(|d| d.to_string()).unwrap_or_default()));
+            self.notes.push(format!(
+                "{} invoked art. 12(10)(a) only from {}.",
+                s.to,
+                entry.since.map(|d| d.to_string()).unwrap_or_default()
+            ));
             return;
         }
         for c in tables {
@@ -455,13 +541,29 @@ impl Ctx<'_> {
                 PenScope::TableI => c.list == "table-i",
                 PenScope::Specified => entry.substances.contains(&s.substance.id),
             };
-            let table = reg.list("UN", &c.list).map_or(c.list.as_str(), |l| l.name.as_str());
+            let table = reg
+                .list("UN", &c.list)
+                .map_or(c.list.as_str(), |l| l.name.as_str());
             if !covered {
                 self.notes.push(format!("{} invoked art. 12(10)(a) for other substances than {} ({table}): no pre-export notification owed under the Convention.", s.to, s.substance.id));
                 continue;
             }
-            let deadline = entry.response_days.map(|d| format!(" {} asks for replies within {d} days.", s.to)).unwrap_or_default();
-            let unverified = if entry.verified { String::new() } else { format!(" (unverified in this registry{})", entry.notes.as_deref().map(|n| format!(": {n}")).unwrap_or_default()) };
+            let deadline = entry
+                .response_days
+                .map(|d| format!(" {} asks for replies within {d} days.", s.to))
+                .unwrap_or_default();
+            let unverified = if entry.verified {
+                String::new()
+            } else {
+                format!(
+                    " (unverified in this registry{})",
+                    entry
+                        .notes
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                )
+            };
             self.obligations.push(Obligation {
                 jurisdiction: "UN".to_string(),
                 measure: Measure::PreExportNotification,
@@ -526,7 +628,11 @@ pub struct CheckRequest {
 }
 
 /// Resolve the identifier and check the shipment.
-pub fn check_request(resolver: &pw_resolve::Resolver, req: &CheckRequest, today: NaiveDate) -> Result<TradeReport, CheckError> {
+pub fn check_request(
+    resolver: &pw_resolve::Resolver,
+    req: &CheckRequest,
+    today: NaiveDate,
+) -> Result<TradeReport, CheckError> {
     let reg = resolver.registry();
     let from = country(reg, "from", &req.from)?;
     let to = country(reg, "to", &req.to)?;
@@ -535,25 +641,51 @@ pub fn check_request(resolver: &pw_resolve::Resolver, req: &CheckRequest, today:
         Some(d) => date(d)?,
         None => today,
     };
-    let res = resolver
-        .resolve(&req.substance)
-        .map_err(|e| InputError { field: "substance", message: e.to_string() })?;
+    let res = resolver.resolve(&req.substance).map_err(|e| InputError {
+        field: "substance",
+        message: e.to_string(),
+    })?;
     let mut ids: Vec<usize> = res.matches.iter().map(|m| m.substance).collect();
     ids.dedup();
     let substance = match ids.as_slice() {
-        [] => return Err(CheckError::NotFound { query: req.substance.clone(), suggestions: res.suggestions }),
+        [] => {
+            return Err(CheckError::NotFound {
+                query: req.substance.clone(),
+                suggestions: res.suggestions,
+            });
+        }
         [one] => &reg.substances()[*one],
         many => {
             return Err(CheckError::Ambiguous {
                 query: req.substance.clone(),
-                candidates: many.iter().map(|&i| format!("{} ({})", reg.substances()[i].id, reg.substances()[i].name)).collect(),
+                candidates: many
+                    .iter()
+                    .map(|&i| format!("{} ({})", reg.substances()[i].id, reg.substances()[i].name))
+                    .collect(),
             });
         }
     };
-    let mut report = check(reg, &Shipment { substance, from, to, quantity, date })?;
+    let mut report = check(
+        reg,
+        &Shipment {
+            substance,
+            from,
+            to,
+            quantity,
+            date,
+        },
+    )?;
     if let Some(m) = res.matches.first() {
         if m.ambiguous && !m.also_means.is_empty() {
-            report.notes.insert(0, format!("{:?} also means: {}. Checked as {}.", req.substance, m.also_means.join("; "), substance.name));
+            report.notes.insert(
+                0,
+                format!(
+                    "{:?} also means: {}. Checked as {}.",
+                    req.substance,
+                    m.also_means.join("; "),
+                    substance.name
+                ),
+            );
         }
         if let Some(salt) = &m.salt {
             report.notes.insert(0, format!("Checked as the parent substance {}; the form {salt} is covered by listings of the substance and its salts where the list says so.", substance.name));

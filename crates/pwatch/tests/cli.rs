@@ -1,0 +1,300 @@
+//! The `pwatch` binary, run as users run it: arguments in, JSON and exit codes out.
+
+use std::process::{Command, Output};
+
+fn pwatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pwatch"))
+        .args(args)
+        .output()
+        .expect("run pwatch")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn lookup_npp_by_cas_lists_its_controls_with_sources() {
+    let out = pwatch(&["lookup", "39742-60-4", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["query"], "39742-60-4");
+    let m = &v["matches"][0];
+    assert_eq!(m["substance"]["id"], "npp");
+    assert_eq!(m["matched_by"], "cas");
+    assert!(
+        v["registry_version"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("sha256:"))
+    );
+    let controls = m["controls"].as_array().expect("controls");
+    for j in ["UN", "US", "EU", "CN"] {
+        let c = controls
+            .iter()
+            .find(|c| c["jurisdiction"] == j)
+            .unwrap_or_else(|| panic!("no {j} control"));
+        for field in [
+            "list",
+            "citation",
+            "source",
+            "verified",
+            "effective",
+            "measures",
+            "conditions",
+        ] {
+            assert!(c.get(field).is_some(), "{j} control lacks {field}");
+        }
+        assert!(!c["citation"].as_str().unwrap_or("").is_empty());
+        assert!(!c["source"].as_str().unwrap_or("").is_empty());
+    }
+}
+
+#[test]
+fn a_wrong_check_digit_is_bad_input_naming_the_digit() {
+    let out = pwatch(&["lookup", "39742-60-5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("check digit") && err.contains("is 5"), "{err}");
+    assert!(err.contains("39742-60-4"), "{err}");
+}
+
+#[test]
+fn not_found_exits_1_with_suggestions() {
+    let out = pwatch(&["lookup", "norfentanil", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(v["matches"].as_array().map(Vec::len), Some(0));
+    let sugg = v["suggestions"].as_array().expect("suggestions");
+    assert!(!sugg.is_empty() && sugg.len() <= 5);
+}
+
+#[test]
+fn as_of_and_jurisdiction_filter_controls() {
+    let out = pwatch(&[
+        "lookup",
+        "4-piperidone",
+        "--as-of",
+        "2023-05-11",
+        "--jurisdiction",
+        "US",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        json(&out)["matches"][0]["controls"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let out = pwatch(&[
+        "lookup",
+        "4-piperidone",
+        "--as-of",
+        "2023-05-12",
+        "--jurisdiction",
+        "US",
+        "--json",
+    ]);
+    let v = json(&out);
+    let controls = v["matches"][0]["controls"].as_array().expect("controls");
+    assert!(!controls.is_empty() && controls.iter().all(|c| c["jurisdiction"] == "US"));
+    assert_eq!(
+        pwatch(&["lookup", "NPP", "--as-of", "yesterday"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        pwatch(&["lookup", "NPP", "--jurisdiction", "XX"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn check_npp_china_to_mexico() {
+    let out = pwatch(&[
+        "check",
+        "--substance",
+        "NPP",
+        "--from",
+        "CN",
+        "--to",
+        "MX",
+        "--quantity",
+        "25kg",
+        "--date",
+        "2026-01-15",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "flagged shipments exit 1");
+    let v = json(&out);
+    assert_eq!(v["decision"], "conditional");
+    assert_eq!(v["substance"], "npp");
+    assert_eq!(v["quantity"], "25 kg");
+    let obligations = v["obligations"].as_array().expect("obligations");
+    let has = |j: &str, m: &str| {
+        obligations
+            .iter()
+            .any(|o| o["jurisdiction"] == j && o["measure"] == m)
+    };
+    assert!(has("CN", "licence-export"), "China's export licence");
+    assert!(has("MX", "licence-import"), "the importing side's duties");
+    assert!(has("UN", "pre-export-notification"), "the PEN question");
+    for o in obligations {
+        for f in ["jurisdiction", "measure", "reason", "citation", "source"] {
+            assert!(
+                o[f].as_str().is_some_and(|s| !s.is_empty()),
+                "obligation lacks {f}: {o}"
+            );
+        }
+    }
+}
+
+#[test]
+fn check_rejects_bad_fields_naming_them() {
+    let out = pwatch(&["check", "--substance", "NPP", "--from", "CN", "--to", "XX"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--to"));
+    let out = pwatch(&[
+        "check",
+        "--substance",
+        "NPP",
+        "--from",
+        "CN",
+        "--to",
+        "MX",
+        "--quantity",
+        "-3kg",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--quantity"));
+    let out = pwatch(&[
+        "check",
+        "--substance",
+        "NPP",
+        "--from",
+        "CN",
+        "--to",
+        "MX",
+        "--quantity",
+        "25",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn registry_validate_and_stats() {
+    let out = pwatch(&["registry", "validate"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = pwatch(&["registry", "stats", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert!(v["substances"].as_u64().is_some_and(|n| n >= 40));
+    assert!(v["verified_controls"].as_u64() <= v["controls"].as_u64());
+    assert!(v["per_list"].as_array().is_some_and(|l| {
+        l.iter()
+            .any(|x| x["jurisdiction"] == "US" && x["list"] == "list-i")
+    }));
+}
+
+#[test]
+fn registry_validate_fails_on_a_broken_copy_and_names_the_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/registry");
+    copy_dir(&src, dir.path());
+    let npp = dir.path().join("substances/npp.toml");
+    let text = std::fs::read_to_string(&npp)
+        .expect("read")
+        .replace("39742-60-4", "39742-60-5");
+    std::fs::write(&npp, text).expect("write");
+    let out = pwatch(&[
+        "registry",
+        "validate",
+        dir.path().to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("substances/npp.toml")
+            && stdout.contains("cas[0].rn")
+            && stdout.contains("check digit"),
+        "{stdout}"
+    );
+    // --registry DIR loads another copy: an invalid one is refused, with exit 2.
+    let out = pwatch(&[
+        "--registry",
+        dir.path().to_str().expect("utf-8 path"),
+        "lookup",
+        "NPP",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let p = e.expect("entry").path();
+        let target = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).expect("copy");
+        }
+    }
+}
+
+/// `pwatch serve` creates its SQLite file and answers on the address given.
+#[test]
+fn serve_creates_the_database_and_answers() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("pwatch.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pwatch"))
+        .args([
+            "serve",
+            "--db",
+            &format!("sqlite://{}", db.display()),
+            "--addr",
+            &addr,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut body = String::new();
+    for _ in 0..100 {
+        if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+            let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let _ = s.read_to_string(&mut body);
+            if body.contains("200 OK") {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        body.contains("200 OK") && body.contains("registry_version"),
+        "{body}"
+    );
+    assert!(db.exists(), "the SQLite file is created");
+}

@@ -1,0 +1,238 @@
+//! The HTTP API over a real socket, a real SQLite file and the embedded registry.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use pw_registry::Registry;
+use pw_server::{AppState, app};
+use pw_store::Store;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .expect("store");
+    let registry = Arc::new(Registry::embedded().unwrap_or_else(|e| panic!("{:#?}", e.0)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr: SocketAddr = listener.local_addr().expect("addr");
+    let router = app(AppState::new(registry, store));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Server {
+        base: format!("http://{addr}"),
+        _dir: dir,
+    }
+}
+
+async fn get(s: &Server, path: &str) -> (u16, String) {
+    let r = reqwest::get(format!("{}{path}", s.base))
+        .await
+        .expect("GET");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+async fn post(s: &Server, path: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", s.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn parse(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+#[tokio::test]
+async fn health_and_lookup() {
+    let s = start().await;
+    let (code, body) = get(&s, "/healthz").await;
+    assert_eq!(code, 200);
+    assert_eq!(parse(&body)["status"], "ok");
+
+    let (code, body) = get(&s, "/api/v1/lookup?q=39742-60-4").await;
+    assert_eq!(code, 200);
+    let v = parse(&body);
+    assert_eq!(v["matches"][0]["substance"]["id"], "npp");
+    assert!(
+        v["registry_version"]
+            .as_str()
+            .is_some_and(|x| x.starts_with("sha256:"))
+    );
+
+    let (code, body) = get(
+        &s,
+        "/api/v1/lookup?q=4-AP&as_of=2021-01-01&jurisdiction=US,EU",
+    )
+    .await;
+    assert_eq!(code, 200);
+    let v = parse(&body);
+    let controls = v["matches"][0]["controls"].as_array().expect("controls");
+    assert!(
+        controls.iter().all(|c| c["jurisdiction"] == "US"),
+        "EU listed 4-AP only in 2023: {controls:?}"
+    );
+    assert_eq!(v["matches"][0]["ambiguous"], true);
+
+    let (code, body) = get(&s, "/api/v1/lookup?q=zzzzyyyxxx").await;
+    assert_eq!(code, 200);
+    assert_eq!(parse(&body)["matches"].as_array().map(Vec::len), Some(0));
+}
+
+#[tokio::test]
+async fn errors_have_the_documented_shape() {
+    let s = start().await;
+    let (code, body) = get(&s, "/api/v1/lookup?q=39742-60-5").await;
+    assert_eq!(code, 400);
+    let v = parse(&body);
+    assert_eq!(v["error"]["code"], "bad_cas");
+    assert_eq!(v["error"]["field"], "q");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("39742-60-4"))
+    );
+
+    let (code, body) = get(&s, "/api/v1/lookup").await;
+    assert_eq!(code, 400);
+    assert_eq!(parse(&body)["error"]["field"], "q");
+
+    let (code, body) = get(&s, "/api/v1/lookup?q=NPP&as_of=soon").await;
+    assert_eq!(code, 400);
+    assert_eq!(parse(&body)["error"]["field"], "as_of");
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/check",
+        br#"{"substance":"NPP","from":"CN"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(v["error"]["field"], "to");
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/check",
+        br#"{"substance":"NPP","from":"CN","to":"MX","quantity":7}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(v["error"]["field"], "quantity");
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/check",
+        br#"{"substance":"NPP","from":"CN","to":"MX","quantity":"-1 kg"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert_eq!(v["error"]["field"], "quantity");
+
+    let (code, v) = post(&s, "/api/v1/check", b"\xff\xfe not json".to_vec()).await;
+    assert_eq!(code, 400, "{v}");
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/check",
+        br#"{"substance":"unobtainium","from":"CN","to":"MX"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(code, 404);
+    assert_eq!(v["error"]["code"], "not_found");
+
+    let big = format!(
+        r#"{{"substance":"{}","from":"CN","to":"MX"}}"#,
+        "x".repeat(200_000)
+    );
+    let (code, _) = post(&s, "/api/v1/check", big.into_bytes()).await;
+    assert_eq!(code, 413);
+}
+
+#[tokio::test]
+async fn check_npp_china_to_mexico() {
+    let s = start().await;
+    let body = json!({"substance": "NPP", "from": "CN", "to": "MX", "quantity": "25kg", "date": "2026-01-15"});
+    let (code, v) = post(
+        &s,
+        "/api/v1/check",
+        serde_json::to_vec(&body).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["decision"], "conditional");
+    let obligations = v["obligations"].as_array().expect("obligations");
+    assert!(
+        obligations
+            .iter()
+            .any(|o| o["jurisdiction"] == "CN" && o["measure"] == "licence-export")
+    );
+}
+
+#[tokio::test]
+async fn openapi_is_generated_and_complete() {
+    let s = start().await;
+    let (code, body) = get(&s, "/api/v1/openapi.json").await;
+    assert_eq!(code, 200);
+    let v = parse(&body);
+    assert!(v["openapi"].as_str().is_some_and(|x| x.starts_with("3.")));
+    for path in ["/api/v1/lookup", "/api/v1/check", "/healthz"] {
+        assert!(
+            v["paths"].get(path).is_some(),
+            "{path} missing from OpenAPI"
+        );
+    }
+    for schema in [
+        "LookupReport",
+        "TradeReport",
+        "ErrorBody",
+        "CheckRequest",
+        "Obligation",
+        "ControlView",
+    ] {
+        assert!(
+            v["components"]["schemas"].get(schema).is_some(),
+            "schema {schema} missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn html_pages_work_without_javascript_and_escape_input() {
+    let s = start().await;
+    let (code, body) = get(&s, "/").await;
+    assert_eq!(code, 200);
+    assert!(body.contains("<form action=\"/lookup\"") && body.contains("<form action=\"/check\""));
+    let (code, body) = get(&s, "/lookup?q=NPP").await;
+    assert_eq!(code, 200);
+    assert!(body.contains("N-Phenethyl-4-piperidone") && body.contains("nandrolone"));
+    let (code, body) = get(&s, "/lookup?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert_eq!(code, 200);
+    assert!(!body.contains("<script>alert(1)</script>") && body.contains("&lt;script&gt;"));
+    let (code, body) = get(
+        &s,
+        "/check?substance=NPP&from=CN&to=MX&quantity=25kg&date=2026-01-15",
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert!(body.contains("Conditional") && body.contains("licence-export"));
+    let (code, body) = get(&s, "/check?substance=NPP&from=CN&to=XX").await;
+    assert_eq!(code, 200);
+    assert!(body.contains("role=\"alert\""));
+}

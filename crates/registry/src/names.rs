@@ -48,7 +48,11 @@ pub fn normalize(name: &str) -> String {
     }
     // Dropping punctuation can bring combining marks next to new neighbours: compose once more so that the
     // key is itself normalised (and `normalize` idempotent).
-    if out.is_ascii() { out } else { out.nfkc().flat_map(char::to_lowercase).collect() }
+    if out.is_ascii() {
+        out
+    } else {
+        out.nfkc().flat_map(char::to_lowercase).collect()
+    }
 }
 
 /// Positional prefixes that the registry may declare equivalent for a substance (`N-` and `1-` for a

@@ -104,6 +104,11 @@ impl Formula {
         Ok(())
     }
 
+    /// A formula from element counts (used by structure handling; zero counts are dropped).
+    pub(crate) fn from_counts(counts: BTreeMap<String, u32>) -> Formula {
+        Formula(counts.into_iter().filter(|(_, n)| *n > 0).collect())
+    }
+
     /// Element counts.
     pub fn counts(&self) -> &BTreeMap<String, u32> {
         &self.0

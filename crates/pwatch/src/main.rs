@@ -15,6 +15,7 @@ use pw_registry::Registry;
 use pw_resolve::{LookupError, LookupReport, Resolver};
 use pw_trade::{CheckError, CheckRequest, Decision, TradeReport};
 
+mod batch;
 mod text;
 
 #[derive(Parser, Debug)]
@@ -77,6 +78,18 @@ enum Command {
         /// Shipment date (YYYY-MM-DD; default today).
         #[arg(long)]
         date: Option<String>,
+    },
+    /// Classify a structure: listed substance, class rules per jurisdiction (with the reason), similarity.
+    Classify {
+        /// SMILES (omit with --file).
+        smiles: Option<String>,
+        /// Apply the rules in force on this date (default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Classify every structure of a file: SMILES (one per line, optional name after white space), CSV
+        /// with a `smiles` column, or SDF (`.sdf`); JSONL out, one line per record in input order.
+        #[arg(long, value_name = "FILE", conflicts_with = "smiles")]
+        file: Option<PathBuf>,
     },
     /// Registry maintenance.
     Registry {
@@ -155,7 +168,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
                 store.note_registry_version(registry.version()).await?;
-                let state = pw_server::AppState::new(registry, store);
+                let state =
+                    pw_server::AppState::new(registry, store).context("compiling class rules")?;
                 pw_server::serve(state, addr)
                     .await
                     .with_context(|| format!("serving on {addr}"))
@@ -242,6 +256,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("{e}");
                     Ok(ExitCode::from(1))
                 }
+            }
+        }
+        Command::Classify {
+            smiles,
+            as_of,
+            file,
+        } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let as_of = match as_of.as_deref().map(pw_trade::date).transpose() {
+                Ok(d) => d.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                Err(e) => return bad(&format!("--as-of: {}", e.message)),
+            };
+            let classifier =
+                pw_classify::Classifier::new(registry).context("compiling class rules")?;
+            match (smiles, file) {
+                (Some(smiles), None) => match classifier.classify(&smiles, as_of) {
+                    Ok(c) => {
+                        if cli.json {
+                            print_json(&c)?;
+                        } else {
+                            print!("{}", text::classify(&c));
+                        }
+                        let flagged = !c.listed.is_empty()
+                            || !c.class_matches.is_empty()
+                            || !c.analogue_warnings.is_empty();
+                        Ok(if flagged {
+                            ExitCode::from(1)
+                        } else {
+                            ExitCode::SUCCESS
+                        })
+                    }
+                    Err(e) => bad(&e.to_string()),
+                },
+                (None, Some(path)) => batch::classify_file(&classifier, &path, as_of),
+                _ => bad("give a SMILES or --file FILE"),
             }
         }
         Command::Registry {

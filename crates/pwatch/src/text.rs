@@ -126,3 +126,47 @@ pub(crate) fn stats(s: &Stats) -> String {
     }
     out
 }
+
+pub(crate) fn classify(c: &pw_classify::Classification) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", c.canonical_smiles, c.inchikey);
+    for r in &c.removed {
+        let _ = writeln!(out, "  removed: {r}");
+    }
+    if c.listed.is_empty() {
+        let _ = writeln!(out, "  listed: no registry substance has this structure");
+    } else {
+        let _ = writeln!(
+            out,
+            "  LISTED as {} (by {})",
+            c.listed.join(", "),
+            c.listed_by.join(", ")
+        );
+    }
+    for m in &c.class_matches {
+        let _ = writeln!(
+            out,
+            "  CLASS {} [{} {}]: {}",
+            m.rule, m.jurisdiction, m.list, m.explanation
+        );
+    }
+    for w in &c.analogue_warnings {
+        let _ = writeln!(
+            out,
+            "  ANALOGUE of {} ({:.2}): {}",
+            w.substance, w.similarity, w.reason
+        );
+    }
+    let sim: Vec<String> = c
+        .similar
+        .iter()
+        .map(|s| format!("{} {:.2}", s.substance, s.similarity))
+        .collect();
+    let _ = writeln!(out, "  similar: {}", sim.join(", "));
+    let _ = writeln!(
+        out,
+        "rules as of {}, registry {}",
+        c.as_of, c.registry_version
+    );
+    out
+}

@@ -298,3 +298,98 @@ fn serve_creates_the_database_and_answers() {
     );
     assert!(db.exists(), "the SQLite file is created");
 }
+
+#[test]
+fn classify_one_structure() {
+    let out = pwatch(&[
+        "classify",
+        "CC(C)(C)OC(=O)N1CCC(Nc2ccc(F)cc2)CC1",
+        "--as-of",
+        "2026-01-15",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a class match is flagged: exit 1"
+    );
+    let v = json(&out);
+    let m = v["class_matches"].as_array().expect("class_matches");
+    let rule = m
+        .iter()
+        .find(|x| x["rule"].as_str().is_some_and(|r| r.starts_with("us-4-ap")))
+        .expect("US 4-AP rule");
+    assert!(rule["atoms"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        rule["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("its halides"))
+    );
+    for field in [
+        "input",
+        "canonical_smiles",
+        "inchikey",
+        "listed",
+        "similar",
+        "analogue_warnings",
+        "registry_version",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    let out = pwatch(&["classify", "CCO", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "ethanol is not flagged");
+    let out = pwatch(&["classify", "C1CC(("]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+}
+
+#[test]
+fn classify_a_file_streams_jsonl_in_order_and_reports_bad_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("in.smi");
+    std::fs::write(
+        &path,
+        "O=C1CCN(CCc2ccccc2)CC1 npp\n\nnot-a-smiles broken\nCCO ethanol\n",
+    )
+    .expect("write");
+    let out = pwatch(&[
+        "classify",
+        "--file",
+        path.to_str().expect("utf-8"),
+        "--as-of",
+        "2026-01-15",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(lines[0]["id"], "npp");
+    assert_eq!(lines[0]["listed"][0], "npp");
+    assert_eq!(lines[1]["line"], 3);
+    assert!(lines[1]["error"].is_string());
+    assert_eq!(lines[2]["id"], "ethanol");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 could not be classified"));
+
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "id,smiles\na,CCO\n").expect("write");
+    let out = pwatch(&["classify", "--file", csv.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,structure\na,CCO\n").expect("write");
+    let out = pwatch(&["classify", "--file", bad.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `smiles` column"));
+}
+
+#[test]
+fn lookup_by_smiles() {
+    let out = pwatch(&["lookup", "Cl.Cl.C1CNCCC1Nc1ccccc1", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["matches"][0]["substance"]["id"], "4-ap");
+    assert_eq!(v["matches"][0]["matched_by"], "smiles");
+    assert!(v["matches"][0]["salt"].is_string());
+}

@@ -41,6 +41,7 @@ pub struct Registry {
     substances: Vec<Substance>,
     by_id: FxHashMap<String, usize>,
     pen: Option<PenRegime>,
+    classes: Vec<ClassRule>,
     countries: BTreeMap<String, Country>,
     /// (jurisdiction, list, substance) → thresholds (one per direction set) and their index in the
     /// jurisdiction's `thresholds`.
@@ -106,6 +107,11 @@ impl Registry {
     /// The art. 12(10)(a) regime, if the registry has it.
     pub fn pen_regime(&self) -> Option<&PenRegime> {
         self.pen.as_ref()
+    }
+
+    /// Structural class rules, sorted by id.
+    pub fn class_rules(&self) -> &[ClassRule] {
+        &self.classes
     }
 
     /// ISO 3166-1 countries.

@@ -49,6 +49,8 @@ pub enum DiagnosticKind {
     BadQuantity,
     /// Something required is absent (no name, no countries file …).
     Missing,
+    /// A SMILES that does not parse, or whose computed formula or InChIKey differs from the recorded one.
+    BadStructure,
 }
 
 /// One validation problem, located.
@@ -161,6 +163,7 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
     let mut jurisdictions: BTreeMap<String, (String, Jurisdiction)> = BTreeMap::new();
     let mut substances: Vec<(String, Substance)> = Vec::new();
     let mut pen: Option<(String, PenRegime)> = None;
+    let mut classes: Vec<(String, ClassRule)> = Vec::new();
     let mut countries: BTreeMap<String, Country> = BTreeMap::new();
     let mut have_countries = false;
 
@@ -203,6 +206,10 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
                         jurisdictions.insert(j.code.clone(), (f.path.clone(), j));
                     }
                 }
+                Err(e) => parse_err(&mut d, e),
+            },
+            "classes" => match toml::from_str::<ClassRule>(&f.text) {
+                Ok(c) => classes.push((f.path.clone(), c)),
                 Err(e) => parse_err(&mut d, e),
             },
             "regimes" => match toml::from_str::<PenRegime>(&f.text) {
@@ -332,6 +339,16 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
                 rec,
                 "inchikey",
                 format!("{k}: {e}"),
+            );
+        }
+        if let Some(smiles) = &s.smiles {
+            check_structure(
+                &mut d,
+                path,
+                rec,
+                smiles,
+                s.formula.as_deref(),
+                s.inchikey.as_deref(),
             );
         }
         if let Some(f) = &s.formula
@@ -632,6 +649,99 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
         }
     }
 
+    // --- class rules ---
+    classes.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+    for (i, (path, c)) in classes.iter().enumerate() {
+        let rec = format!("class:{}", c.id);
+        if c.id != stem(path) {
+            d.push(
+                DiagnosticKind::DuplicateId,
+                path,
+                &rec,
+                "id",
+                format!("id {:?} does not match the file name", c.id),
+            );
+        }
+        if classes[..i].iter().any(|(_, o)| o.id == c.id) {
+            d.push(
+                DiagnosticKind::DuplicateId,
+                path,
+                &rec,
+                "id",
+                "duplicate class rule id",
+            );
+        }
+        match jurisdictions.get(&c.jurisdiction) {
+            None => d.push(
+                DiagnosticKind::UnknownReference,
+                path,
+                &rec,
+                "jurisdiction",
+                format!("unknown jurisdiction {:?}", c.jurisdiction),
+            ),
+            Some((_, j)) if !j.lists.iter().any(|l| l.id == c.list) => d.push(
+                DiagnosticKind::UnknownReference,
+                path,
+                &rec,
+                "list",
+                format!("unknown list {:?} in {}", c.list, c.jurisdiction),
+            ),
+            Some(_) => {}
+        }
+        if let Some(s) = &c.substance
+            && !by_id.contains_key(s)
+        {
+            d.push(
+                DiagnosticKind::UnknownReference,
+                path,
+                &rec,
+                "substance",
+                format!("unknown substance {s:?}"),
+            );
+        }
+        if c.citation.trim().is_empty() || c.source.trim().is_empty() || c.wording.trim().is_empty()
+        {
+            d.push(
+                DiagnosticKind::MissingCitation,
+                path,
+                &rec,
+                "citation",
+                "a class rule needs citation, source and the legal wording",
+            );
+        }
+        if c.cores.is_empty() {
+            d.push(
+                DiagnosticKind::Missing,
+                path,
+                &rec,
+                "core",
+                "a class rule needs at least one core",
+            );
+        }
+        if let (Some(a), Some(b)) = (c.effective, c.end)
+            && b <= a
+        {
+            d.push(
+                DiagnosticKind::BadDate,
+                path,
+                &rec,
+                "end",
+                format!("end {b} is not after effective {a}"),
+            );
+        }
+        for (ei, e) in c.examples.iter().enumerate() {
+            if e.source.trim().is_empty() {
+                d.push(
+                    DiagnosticKind::MissingCitation,
+                    path,
+                    &rec,
+                    &format!("example[{ei}].source"),
+                    "a golden example needs a source",
+                );
+            }
+        }
+    }
+
     if !d.0.is_empty() {
         return Err(LoadError(d.0));
     }
@@ -644,6 +754,7 @@ pub(crate) fn build(mut files: Vec<SourceFile>) -> Result<Registry, LoadError> {
         substances: substances.into_iter().map(|(_, s)| s).collect(),
         by_id,
         pen: pen.map(|(_, r)| r),
+        classes: classes.into_iter().map(|(_, c)| c).collect(),
         countries,
         thresholds,
     })
@@ -723,5 +834,61 @@ fn check_control(
             &format!("{field}.via"),
             format!("unknown substance {v:?}"),
         );
+    }
+}
+
+/// The recorded SMILES must parse, and the formula and standard InChIKey computed from it must equal the
+/// recorded ones: a typo in any of the three is caught here, not by a user.
+fn check_structure(
+    d: &mut Diags,
+    path: &str,
+    rec: &str,
+    smiles: &str,
+    formula: Option<&str>,
+    inchikey: Option<&str>,
+) {
+    let m = match pw_chem::Structure::from_smiles(smiles) {
+        Ok(m) => m,
+        Err(e) => {
+            d.push(
+                DiagnosticKind::BadStructure,
+                path,
+                rec,
+                "smiles",
+                format!("{smiles}: {e}"),
+            );
+            return;
+        }
+    };
+    if let Some(stated) = formula.and_then(|f| Formula::parse(f).ok()) {
+        let computed = m.formula();
+        if computed != stated {
+            d.push(
+                DiagnosticKind::BadStructure,
+                path,
+                rec,
+                "formula",
+                format!("stated {stated}, but the SMILES gives {computed}"),
+            );
+        }
+    }
+    if let Some(recorded) = inchikey.and_then(|k| InchiKey::parse(k).ok()) {
+        match m.inchikey() {
+            Ok(computed) if computed != recorded => d.push(
+                DiagnosticKind::BadStructure,
+                path,
+                rec,
+                "inchikey",
+                format!("recorded {recorded}, but the SMILES gives {computed}"),
+            ),
+            Ok(_) => {}
+            Err(e) => d.push(
+                DiagnosticKind::BadStructure,
+                path,
+                rec,
+                "inchikey",
+                format!("cannot compute an InChIKey from {smiles}: {e}"),
+            ),
+        }
     }
 }

@@ -573,3 +573,165 @@ pub(crate) struct CountriesFile {
     #[serde(rename = "country")]
     pub countries: Vec<Country>,
 }
+
+/// A structural class rule: a legal class definition as a core plus allowed substituents per site.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassRule {
+    /// Stable id (= file stem).
+    pub id: String,
+    /// The class as the law names it.
+    pub name: String,
+    /// Jurisdiction code.
+    pub jurisdiction: String,
+    /// List id in that jurisdiction.
+    pub list: String,
+    /// The registry record whose family listing this rule implements.
+    #[serde(default)]
+    pub substance: Option<String>,
+    /// In force from.
+    #[serde(with = "opt_date", default)]
+    pub effective: Option<NaiveDate>,
+    /// No longer in force from.
+    #[serde(with = "opt_date", default)]
+    pub end: Option<NaiveDate>,
+    /// Legal basis.
+    pub citation: String,
+    /// Where it is written.
+    pub source: String,
+    /// Further sources.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Seen in a primary or close-to-primary text.
+    #[serde(default)]
+    pub verified: bool,
+    /// The legal wording, quoted.
+    pub wording: String,
+    /// How the rule reads the text.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Alternative cores (any may match).
+    #[serde(rename = "core")]
+    pub cores: Vec<ClassCore>,
+    /// Where substituents are allowed.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<ClassSite>,
+    /// Modifications that replace part of the core.
+    #[serde(default, rename = "replacement")]
+    pub replacements: Vec<ClassReplacement>,
+    /// Golden examples.
+    #[serde(default, rename = "example")]
+    pub examples: Vec<ClassExample>,
+}
+
+impl ClassRule {
+    /// Is the rule in force on `date`?
+    pub fn in_force(&self, date: NaiveDate) -> bool {
+        self.effective.is_none_or(|e| e <= date) && self.end.is_none_or(|e| date < e)
+    }
+}
+
+/// A core structure of a class rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassCore {
+    /// Id within the rule.
+    pub id: String,
+    /// SMARTS with atom-map numbers on the atoms sites refer to.
+    pub smarts: String,
+    /// What it is.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Substituents allowed on some core atoms.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassSite {
+    /// Core atom-map numbers.
+    pub atoms: Vec<u32>,
+    /// Substituent kinds allowed there.
+    pub allowed: Vec<SubstituentKind>,
+    /// The legal wording that allows them.
+    pub wording: String,
+    /// At least one allowed substituent must be present.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A replacement modification, detected by the core atoms no longer matching `unmodified`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassReplacement {
+    /// Core atom-map numbers in the replaced part.
+    pub atoms: Vec<u32>,
+    /// SMARTS those atoms match when not modified.
+    pub unmodified: String,
+    /// The legal wording.
+    pub wording: String,
+}
+
+/// A golden example.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassExample {
+    /// SMILES.
+    pub smiles: String,
+    /// Name.
+    pub name: String,
+    /// Expected outcome.
+    pub expect: Expectation,
+    /// Where the example comes from.
+    pub source: String,
+    /// Free text.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// Expected outcome of a golden example.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expectation {
+    /// In the class.
+    Match,
+    /// Not in the class.
+    NoMatch,
+}
+
+/// The substituent vocabulary of class rules (the kinds the laws name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubstituentKind {
+    /// F, Cl, Br, I.
+    Halo,
+    /// Acyclic saturated carbon chain.
+    Alkyl,
+    /// Acyclic carbon chain with a C=C.
+    Alkenyl,
+    /// Acyclic carbon chain with a C#C.
+    Alkynyl,
+    /// OH.
+    Hydroxyl,
+    /// O-alkyl.
+    Alkoxy,
+    /// Alkyl bearing halogen.
+    Haloalkyl,
+    /// NH2, NHR, NR2 (alkyl R).
+    Amino,
+    /// NO2.
+    Nitro,
+    /// C(=O)O-alkyl or O-C(=O)-alkyl.
+    Ester,
+    /// Alkyl chain containing an ether O.
+    Ether,
+    /// C(=O)-R (amide on a nitrogen).
+    Acyl,
+    /// C(=O)-O-R on a nitrogen.
+    Carbamate,
+    /// Two O on one carbon (acetal of a ketone), ring or chain.
+    Acetal,
+    /// =O.
+    Oxo,
+    /// Anything.
+    Any,
+}

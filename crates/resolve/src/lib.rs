@@ -39,6 +39,11 @@ pub enum MatchedBy {
     Abbreviation,
     /// Its InChIKey (full, or the first block: see [`Match::note`]).
     Inchikey,
+    /// A SMILES whose standardised parent has the substance's standard InChIKey.
+    Smiles,
+    /// A SMILES with the same connectivity but other stereochemistry, isotopes or charge (first InChIKey
+    /// block only): see [`Match::note`].
+    Structure,
 }
 
 /// One substance a query resolved to.
@@ -280,10 +285,63 @@ impl Resolver {
                 });
             }
         }
+        if let Some(matches) = self.by_smiles(q) {
+            return Ok(Resolution {
+                matches,
+                suggestions: vec![],
+            });
+        }
         Ok(Resolution {
             matches: vec![],
             suggestions: self.suggest.suggest(&normalize(q), 5),
         })
+    }
+
+    /// A query that parses as SMILES: standardise (salts set aside), then the standard InChIKey, exact or
+    /// first block. `None` when it is not SMILES or matches nothing.
+    fn by_smiles(&self, q: &str) -> Option<Vec<Match>> {
+        if q.contains(char::is_whitespace) {
+            return None;
+        }
+        let structure = pw_chem::Structure::from_smiles(q).ok()?;
+        let std = structure.standardize();
+        let key = std.parent.inchikey().ok()?;
+        let salt = (!std.removed.is_empty()).then(|| {
+            std.removed
+                .iter()
+                .map(|r| format!("{} ({})", r.smiles, r.reason))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        if let Some(ids) = self.inchikey.get(key.as_str()) {
+            return Some(
+                ids.iter()
+                    .map(|&i| Match {
+                        substance: i,
+                        matched_by: MatchedBy::Smiles,
+                        matched_text: key.to_string(),
+                        ambiguous: ids.len() > 1,
+                        also_means: vec![],
+                        salt: salt.clone(),
+                        note: None,
+                    })
+                    .collect(),
+            );
+        }
+        let mut m = self.by_skeleton(key.skeleton(), Some(&key));
+        if m.is_empty() {
+            return None;
+        }
+        for x in &mut m {
+            x.matched_by = MatchedBy::Structure;
+            x.salt = salt.clone();
+            x.note = Some(format!(
+                "stereo-insensitive match: the structure's InChIKey {key} shares its first block with {}; \
+                 stereochemistry, isotopes or charge differ",
+                x.matched_text
+            ));
+        }
+        Some(m)
     }
 
     fn by_name(&self, text: &str, salt: Option<String>) -> Vec<Match> {
@@ -381,7 +439,14 @@ impl Resolver {
                     matched_by: MatchedBy::Inchikey,
                     matched_text: recorded,
                     ambiguous: ids.len() > 1,
-                    also_means: vec![],
+                    also_means: ids
+                        .iter()
+                        .filter(|&&o| o != i)
+                        .map(|&o| {
+                            let other = &self.registry.substances()[o];
+                            format!("{} ({}, same connectivity, other stereochemistry)", other.name, other.id)
+                        })
+                        .collect(),
                     salt: None,
                     note: Some(note),
                 }

@@ -14,7 +14,8 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub(crate) fn add(&mut self, key: &str, display: &str, substance: usize) {
-        self.keys.push((key.to_string(), display.to_string(), substance));
+        self.keys
+            .push((key.to_string(), display.to_string(), substance));
     }
 
     pub(crate) fn build(mut self) -> Index {
@@ -29,8 +30,16 @@ impl Builder {
                 grams.entry(g).or_default().push(i as u32);
             }
         }
-        let chars = self.keys.iter().map(|(k, _, _)| k.chars().collect()).collect();
-        Index { keys: self.keys, chars, grams }
+        let chars = self
+            .keys
+            .iter()
+            .map(|(k, _, _)| k.chars().collect())
+            .collect();
+        Index {
+            keys: self.keys,
+            chars,
+            grams,
+        }
     }
 }
 
@@ -43,7 +52,10 @@ pub(crate) struct Index {
 }
 
 fn trigrams(key: &str) -> Vec<[char; 3]> {
-    let chars: Vec<char> = std::iter::once('^').chain(key.chars()).chain(std::iter::once('$')).collect();
+    let chars: Vec<char> = std::iter::once('^')
+        .chain(key.chars())
+        .chain(std::iter::once('$'))
+        .collect();
     chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
@@ -93,8 +105,11 @@ impl Index {
         }
         // Keep candidates sharing at least a third of the query's trigrams; rank the best 24 by edit distance.
         let need = (qgrams.len() as u16).div_ceil(3).max(1);
-        let mut cands: Vec<(u16, u32)> =
-            touched.into_iter().map(|k| (counts[k as usize], k)).filter(|&(n, _)| n >= need).collect();
+        let mut cands: Vec<(u16, u32)> = touched
+            .into_iter()
+            .map(|k| (counts[k as usize], k))
+            .filter(|&(n, _)| n >= need)
+            .collect();
         cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         cands.truncate(24);
         let q: Vec<char> = key.chars().collect();
@@ -134,6 +149,9 @@ mod tests {
         assert_eq!(bounded_levenshtein(&c("kitten"), &c("sitting"), 3), Some(3));
         assert_eq!(bounded_levenshtein(&c("kitten"), &c("sitting"), 2), None);
         assert_eq!(bounded_levenshtein(&c(""), &c("ab"), 2), Some(2));
-        assert_eq!(bounded_levenshtein(&c("norfentanil"), &c("norfentanyl"), 2), Some(1));
+        assert_eq!(
+            bounded_levenshtein(&c("norfentanil"), &c("norfentanyl"), 2),
+            Some(1)
+        );
     }
 }

@@ -176,3 +176,40 @@ proptest::proptest! {
         let _ = resolver().resolve(&q);
     }
 }
+
+#[test]
+fn smiles_resolve_through_the_inchikey() {
+    let r = resolver();
+    let res = r.resolve("O=C1CCN(CCc2ccccc2)CC1").expect("ok");
+    let m = res.matches.first().expect("npp by SMILES");
+    assert_eq!(r.registry().substances()[m.substance].id, "npp");
+    assert_eq!(m.matched_by, MatchedBy::Smiles);
+    // Another spelling of the same structure, as a dihydrochloride salt.
+    let res = r.resolve("Cl.Cl.C1CNCCC1Nc1ccccc1").expect("ok");
+    let m = res.matches.first().expect("4-ap by SMILES");
+    assert_eq!(r.registry().substances()[m.substance].id, "4-ap");
+    assert!(
+        m.salt.as_deref().is_some_and(|s| s.contains("Cl")),
+        "{:?}",
+        m.salt
+    );
+    // A stereoisomer not in the registry: same connectivity, reported as such.
+    let ephedrine = r
+        .registry()
+        .substance("ephedrine")
+        .and_then(|s| s.smiles.clone())
+        .expect("ephedrine smiles");
+    let flipped = ephedrine
+        .replace("@@", "§")
+        .replace('@', "@@")
+        .replace('§', "@");
+    if flipped != ephedrine {
+        let res = r.resolve(&flipped).expect("ok");
+        assert!(
+            res.matches
+                .iter()
+                .any(|m| m.matched_by == MatchedBy::Structure || m.matched_by == MatchedBy::Smiles),
+            "{flipped}"
+        );
+    }
+}

@@ -22,8 +22,18 @@ use crate::{AppError, AppState, ErrorBody};
         title = "Precursor Watch API",
         description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."
     ),
-    paths(healthz, lookup, check),
-    components(schemas(ErrorBody, LookupReport, TradeReport, CheckRequest, Health))
+    paths(healthz, lookup, check, classify),
+    components(schemas(
+        ErrorBody,
+        LookupReport,
+        TradeReport,
+        CheckRequest,
+        Health,
+        ClassifyRequest,
+        ClassifyResponse,
+        BatchItem,
+        pw_classify::Classification
+    ))
 )]
 pub struct ApiDoc;
 
@@ -31,6 +41,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/lookup", get(lookup))
         .route("/check", post(check))
+        .route(
+            "/classify",
+            post(classify).layer(axum::extract::DefaultBodyLimit::max(MAX_CLASSIFY_BODY)),
+        )
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
 }
@@ -184,4 +198,111 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
         };
         AppError::bad(field, format!("invalid JSON body: {msg}"))
     })
+}
+
+/// Largest `POST /api/v1/classify` body.
+pub const MAX_CLASSIFY_BODY: usize = 1024 * 1024;
+/// Most structures in one classify batch.
+pub const MAX_CLASSIFY_BATCH: usize = 1000;
+
+/// Body of `POST /api/v1/classify`: one `smiles`, or a batch in `items`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRequest {
+    /// One structure.
+    #[serde(default)]
+    pub smiles: Option<String>,
+    /// Up to 1000 structures.
+    #[serde(default)]
+    pub items: Option<Vec<String>>,
+    /// Apply the rules in force on this date (`YYYY-MM-DD`, default today).
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+/// One result of a batch: a classification or an error, in input order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchItem {
+    /// Position in `items`.
+    pub index: usize,
+    /// The classification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<pw_classify::Classification>,
+    /// Why this item could not be classified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Response of a batch classify.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClassifyResponse {
+    /// One entry per item.
+    pub items: Vec<BatchItem>,
+}
+
+/// Classify structures: listed substance, class rules per jurisdiction with the matched atoms, similarity.
+#[utoipa::path(post, path = "/api/v1/classify", request_body = ClassifyRequest,
+    responses((status = 200, description = "One classification (for `smiles`) or a batch (for `items`)", body = pw_classify::Classification),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn classify(
+    State(st): State<AppState>,
+    body: Bytes,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let req: ClassifyRequest = parse_json(&body)?;
+    let as_of =
+        parse_as_of(req.as_of.as_deref())?.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let classifier = st.classifier.clone();
+    match (req.smiles, req.items) {
+        (Some(smiles), None) => {
+            let c = tokio::task::spawn_blocking(move || classifier.classify(&smiles, as_of))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(|e| AppError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "bad_structure",
+                    message: e.to_string(),
+                    field: Some("smiles".into()),
+                })?;
+            Ok(Json(c).into_response())
+        }
+        (None, Some(items)) => {
+            if items.len() > MAX_CLASSIFY_BATCH {
+                return Err(AppError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "payload_too_large",
+                    message: format!(
+                        "{} items; a batch holds at most {MAX_CLASSIFY_BATCH} (use `pwatch classify --file` for more)",
+                        items.len()
+                    ),
+                    field: Some("items".into()),
+                });
+            }
+            let out = tokio::task::spawn_blocking(move || {
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, s)| match classifier.classify(s, as_of) {
+                        Ok(c) => BatchItem {
+                            index,
+                            result: Some(c),
+                            error: None,
+                        },
+                        Err(e) => BatchItem {
+                            index,
+                            result: None,
+                            error: Some(e.to_string()),
+                        },
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(AppError::internal)?;
+            Ok(Json(ClassifyResponse { items: out }).into_response())
+        }
+        _ => Err(AppError::bad(
+            "smiles",
+            "give either `smiles` (one structure) or `items` (a batch), not both or neither",
+        )),
+    }
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use pw_classify::Classifier;
 use pw_registry::Registry;
 use pw_resolve::Resolver;
 use pw_store::Store;
@@ -32,19 +33,26 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Its resolver.
     pub resolver: Arc<Resolver>,
+    /// Its structure classifier.
+    pub classifier: Arc<Classifier>,
     /// The store.
     pub store: Store,
 }
 
 impl AppState {
-    /// Build the state from a registry and a store.
-    pub fn new(registry: Arc<Registry>, store: Store) -> AppState {
+    /// Build the state from a registry and a store; fails when a class rule does not compile.
+    pub fn new(
+        registry: Arc<Registry>,
+        store: Store,
+    ) -> Result<AppState, pw_classify::CompileError> {
         let resolver = Arc::new(Resolver::new(registry.clone()));
-        AppState {
+        let classifier = Arc::new(Classifier::new(registry.clone())?);
+        Ok(AppState {
             registry,
             resolver,
+            classifier,
             store,
-        }
+        })
     }
 }
 

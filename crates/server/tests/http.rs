@@ -23,7 +23,7 @@ async fn start() -> Server {
         .await
         .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
-    let router = app(AppState::new(registry, store));
+    let router = app(AppState::new(registry, store).expect("state"));
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -235,4 +235,67 @@ async fn html_pages_work_without_javascript_and_escape_input() {
     let (code, body) = get(&s, "/check?substance=NPP&from=CN&to=XX").await;
     assert_eq!(code, 200);
     assert!(body.contains("role=\"alert\""));
+}
+
+#[tokio::test]
+async fn classify_one_and_a_batch() {
+    let s = start().await;
+    let body = json!({"smiles": "CC(C)(C)OC(=O)N1CCC(Nc2ccc(F)cc2)CC1", "as_of": "2026-01-15"});
+    let (code, v) = post(
+        &s,
+        "/api/v1/classify",
+        serde_json::to_vec(&body).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert!(v["class_matches"].as_array().is_some_and(|m| {
+        m.iter()
+            .any(|x| x["rule"].as_str().is_some_and(|r| r.starts_with("us-4-ap")))
+    }));
+    assert!(v["registry_version"].is_string());
+
+    let body = json!({"items": ["O=C1CCN(CCc2ccccc2)CC1", "not a smiles", "CCO"]});
+    let (code, v) = post(
+        &s,
+        "/api/v1/classify",
+        serde_json::to_vec(&body).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["result"]["listed"][0], "npp");
+    assert!(items[1]["error"].is_string());
+    assert!(
+        items[2]["result"]["class_matches"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/classify",
+        serde_json::to_vec(&json!({"smiles": "C1CC(("})).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(v["error"]["field"], "smiles");
+
+    let many: Vec<String> = (0..1001).map(|_| "C".to_string()).collect();
+    let (code, v) = post(
+        &s,
+        "/api/v1/classify",
+        serde_json::to_vec(&json!({"items": many})).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 413, "{v}");
+
+    let huge = json!({"smiles": "C".repeat(2 * 1024 * 1024)});
+    let (code, _) = post(
+        &s,
+        "/api/v1/classify",
+        serde_json::to_vec(&huge).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 413);
 }

@@ -105,6 +105,17 @@ fn nbrs_in(m: &Structure, f: &Fragment, a: usize) -> Vec<(usize, BondOrder)> {
         .collect()
 }
 
+/// When the root is a carbonyl carbon: its other neighbours inside the fragment.
+fn carbonyl_partners(m: &Structure, f: &Fragment) -> Option<Vec<(usize, BondOrder)>> {
+    let oxo = carbonyl_o(m, f, f.root)?;
+    Some(
+        nbrs_in(m, f, f.root)
+            .into_iter()
+            .filter(|(b, _)| *b != oxo)
+            .collect(),
+    )
+}
+
 /// `atom` carries a double-bonded O inside the fragment; returns it.
 fn carbonyl_o(m: &Structure, f: &Fragment, atom: usize) -> Option<usize> {
     nbrs_in(m, f, atom)
@@ -220,33 +231,20 @@ pub(crate) fn accepts(kind: SubstituentKind, m: &Structure, f: &Fragment) -> boo
         }
         SubstituentKind::Acyl => {
             // C(=O)-R with R hydrogen or a carbon group: on a nitrogen, an amide.
-            root_z == C && single && {
-                match carbonyl_o(m, f, f.root) {
-                    None => false,
-                    Some(oxo) => {
-                        let others: Vec<(usize, BondOrder)> = nbrs_in(m, f, f.root)
-                            .into_iter()
-                            .filter(|(b, _)| *b != oxo)
-                            .collect();
-                        others.len() <= 1 && others.iter().all(|(b, _)| z(m, *b) == C)
-                    }
-                }
-            }
+            root_z == C
+                && single
+                && carbonyl_partners(m, f).is_some_and(|others| {
+                    others.len() <= 1 && others.iter().all(|(b, _)| z(m, *b) == C)
+                })
         }
         SubstituentKind::Carbamate => {
-            root_z == C && single && {
-                match carbonyl_o(m, f, f.root) {
-                    None => false,
-                    Some(oxo) => {
-                        let others: Vec<(usize, BondOrder)> = nbrs_in(m, f, f.root)
-                            .into_iter()
-                            .filter(|(b, _)| *b != oxo)
-                            .collect();
-                        matches!(others.as_slice(), [(o, BondOrder::Single)] if z(m, *o) == O
-                            && nbrs_in(m, f, *o).iter().any(|(c, _)| *c != f.root && z(m, *c) == C))
-                    }
-                }
-            }
+            // C(=O)-O-R with R a carbon group.
+            root_z == C
+                && single
+                && carbonyl_partners(m, f).is_some_and(|others| {
+                    matches!(others.as_slice(), [(o, BondOrder::Single)] if z(m, *o) == O
+                        && nbrs_in(m, f, *o).iter().any(|(c, _)| *c != f.root && z(m, *c) == C))
+                })
         }
         // Decided per core atom (two O on one carbon); a single fragment can be a cyclic acetal.
         SubstituentKind::Acetal => cyclic_acetal(m, f),

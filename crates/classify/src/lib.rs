@@ -22,8 +22,8 @@ mod substituent;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use pw_chem::{Fingerprint, Pattern, Structure, StructureError};
-use pw_registry::{ClassRule, Registry};
+use pw_chem::{Fingerprint, Structure, StructureError};
+use pw_registry::Registry;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -188,11 +188,6 @@ impl Classifier {
         &self.registry
     }
 
-    /// The compiled rule of a registry class rule (for tests).
-    pub fn rule(&self, id: &str) -> Option<&ClassRule> {
-        self.registry.class_rules().iter().find(|r| r.id == id)
-    }
-
     /// Classify one SMILES with the rules in force on `as_of`.
     pub fn classify(
         &self,
@@ -300,9 +295,4 @@ impl Classifier {
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
-}
-
-/// Compile a SMARTS, for registry validation.
-pub fn check_smarts(smarts: &str) -> Result<(), StructureError> {
-    Pattern::new(smarts).map(|_| ())
 }

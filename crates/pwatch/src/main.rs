@@ -182,9 +182,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jurisdictions,
         } => {
             let registry = load_registry(cli.registry.as_ref())?;
-            let as_of = match as_of.as_deref().map(pw_trade::date).transpose() {
+            let as_of = match parse_as_of(as_of.as_deref()) {
                 Ok(d) => d,
-                Err(e) => return bad(&format!("--as-of: {}", e.message)),
+                Err(message) => return bad(&message),
             };
             let jurisdictions: Vec<String> = jurisdictions
                 .iter()
@@ -264,9 +264,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         } => {
             let registry = load_registry(cli.registry.as_ref())?;
-            let as_of = match as_of.as_deref().map(pw_trade::date).transpose() {
+            let as_of = match parse_as_of(as_of.as_deref()) {
                 Ok(d) => d.unwrap_or_else(|| chrono::Utc::now().date_naive()),
-                Err(e) => return bad(&format!("--as-of: {}", e.message)),
+                Err(message) => return bad(&message),
             };
             let classifier =
                 pw_classify::Classifier::new(registry).context("compiling class rules")?;
@@ -346,6 +346,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `--as-of DATE`, or the message naming the option.
+fn parse_as_of(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, String> {
+    text.map(pw_trade::date)
+        .transpose()
+        .map_err(|e| format!("--as-of: {}", e.message))
 }
 
 fn bad(message: &str) -> anyhow::Result<ExitCode> {

@@ -478,8 +478,13 @@ impl Control {
     /// Is the control in force on `date`? A control without a known start date is treated as in force
     /// (callers report the unknown date).
     pub fn in_force(&self, date: NaiveDate) -> bool {
-        self.effective.is_none_or(|e| e <= date) && self.end.is_none_or(|e| date < e)
+        in_force(self.effective, self.end, date)
     }
+}
+
+/// In force on `date`: from `effective` (inclusive; unknown counts as in force) until `end` (exclusive).
+fn in_force(effective: Option<NaiveDate>, end: Option<NaiveDate>, date: NaiveDate) -> bool {
+    effective.is_none_or(|e| e <= date) && end.is_none_or(|e| date < e)
 }
 
 /// Conditions attached to a control.
@@ -627,7 +632,7 @@ pub struct ClassRule {
 impl ClassRule {
     /// Is the rule in force on `date`?
     pub fn in_force(&self, date: NaiveDate) -> bool {
-        self.effective.is_none_or(|e| e <= date) && self.end.is_none_or(|e| date < e)
+        in_force(self.effective, self.end, date)
     }
 }
 

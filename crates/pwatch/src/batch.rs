@@ -139,31 +139,18 @@ pub(crate) fn classify_file(
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<serde_json::Value> = chunk
+        // Each worker also serialises its own line, so the writer thread only copies bytes.
+        let results: Vec<Outcome> = chunk
             .par_iter()
-            .map(|r| match c.classify(&r.smiles, as_of) {
-                Ok(cl) => {
-                    let mut v = serde_json::to_value(&cl).unwrap_or(serde_json::Value::Null);
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("line".into(), r.line.into());
-                        o.insert("id".into(), r.id.clone().map_or(serde_json::Value::Null, Into::into));
-                    }
-                    v
-                }
-                Err(e) => serde_json::json!({"line": r.line, "id": r.id, "input": r.smiles, "error": e.to_string()}),
-            })
+            .map(|r| classify_one(c, r, as_of))
             .collect();
-        for v in &results {
-            if v.get("error").is_some() {
-                errors += 1;
-            } else if ["listed", "class_matches", "analogue_warnings"]
-                .iter()
-                .any(|k| v[k].as_array().is_some_and(|a| !a.is_empty()))
-            {
-                flagged += 1;
+        for o in &results {
+            match o.kind {
+                Kind::Error => errors += 1,
+                Kind::Flagged => flagged += 1,
+                Kind::Clean => {}
             }
-            serde_json::to_writer(&mut out, v)?;
-            out.write_all(b"\n")?;
+            out.write_all(&o.line)?;
         }
         done += results.len();
         progress.set_position(done as u64);
@@ -178,4 +165,47 @@ pub(crate) fn classify_file(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+enum Kind {
+    Clean,
+    Flagged,
+    Error,
+}
+
+/// One classified record, already serialised as a JSONL line.
+struct Outcome {
+    kind: Kind,
+    line: Vec<u8>,
+}
+
+fn classify_one(c: &Classifier, r: &Record, as_of: NaiveDate) -> Outcome {
+    let (kind, value) = match c.classify(&r.smiles, as_of) {
+        Ok(cl) => {
+            let kind = if cl.listed.is_empty()
+                && cl.class_matches.is_empty()
+                && cl.analogue_warnings.is_empty()
+            {
+                Kind::Clean
+            } else {
+                Kind::Flagged
+            };
+            let mut v = serde_json::to_value(&cl).unwrap_or(serde_json::Value::Null);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("line".into(), r.line.into());
+                o.insert(
+                    "id".into(),
+                    r.id.clone().map_or(serde_json::Value::Null, Into::into),
+                );
+            }
+            (kind, v)
+        }
+        Err(e) => (
+            Kind::Error,
+            serde_json::json!({"line": r.line, "id": r.id, "input": r.smiles, "error": e.to_string()}),
+        ),
+    };
+    let mut line = serde_json::to_vec(&value).unwrap_or_default();
+    line.push(b'\n');
+    Outcome { kind, line }
 }

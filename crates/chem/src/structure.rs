@@ -1,5 +1,6 @@
-//! Chemical structures read from SMILES: identity (standard InChI / InChIKey), standardisation, formula,
-//! mass, fingerprints, a read-only graph for the class-rule engine and a 2D depiction.
+//! Chemical structures read from SMILES (or MOL blocks, `molfile.rs`): identity (standard InChI /
+//! InChIKey), standardisation, formula, mass, fingerprints, a read-only graph for the class-rule engine
+//! and a 2D depiction.
 //!
 //! The toolkit underneath is `chematic` (pinned `=1.2.1`, see DESIGN.md §7); none of its types appear in
 //! this module's public API, so it can be swapped.
@@ -46,6 +47,10 @@ pub enum StructureError {
     /// The SMILES grammar was not followed. `at` is a byte offset into the input as given, when known.
     #[error("invalid SMILES{}: {what}", at.map(|a| format!(" at byte {a}")).unwrap_or_default())]
     Syntax { what: String, at: Option<usize> },
+    /// A MOL block (CTfile V2000/V3000) could not be read. `line` is the 1-based line of the block, when
+    /// known.
+    #[error("invalid MOL block{}: {what}", line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    Molfile { what: String, line: Option<usize> },
     /// The SMARTS grammar was not followed. `at` is a byte offset into the pattern, when known.
     #[error("invalid SMARTS{}: {what}", at.map(|a| format!(" at byte {a}")).unwrap_or_default())]
     Smarts { what: String, at: Option<usize> },
@@ -261,7 +266,7 @@ impl Structure {
     }
 
     /// Validate a parsed molecule and build the structure (perceived view, hydrogens folded in).
-    fn from_molecule(mol: Molecule) -> Result<Structure, StructureError> {
+    pub(crate) fn from_molecule(mol: Molecule) -> Result<Structure, StructureError> {
         let heavy = mol
             .atoms()
             .filter(|(_, a)| a.element.atomic_number() > 1)
@@ -923,6 +928,41 @@ fn describe_removed(frag: &Molecule) -> String {
     }
 }
 
+/// Runs the IUPAC library once, alone, before any concurrent use.
+///
+/// InChI 1.07.5 keeps no per-call state in statics, but a few constant tables (element numbers, the
+/// CRC table, the metal list used when disconnecting metals, version strings) are filled lazily on first
+/// use, and two threads filling them at once would race. One serialised call that touches each of those
+/// paths fills them; afterwards calls run in parallel (measured: 1.78x on two cores, keys byte-identical
+/// to sequential ones on 100k molecules; `tests/parallel_inchi.rs` checks the identity on every run).
+/// The remaining statics are written with the same constant on every call (`rank_mark_bit`).
+fn warm_up_inchi() {
+    static WARM: Once = Once::new();
+    WARM.call_once(|| {
+        // A metal salt (DisconnectMetals), stereo, isotopes, a charge, a halogen, S and P: each path
+        // whose tables are filled lazily.
+        for smiles in [
+            "[Na+].[O-]C(=O)[C@@H](N)Cc1ccc(O)cc1",
+            "[2H]C([2H])([2H])OP(=O)(O)SCCl",
+            "C[Pt](Cl)(N)N",
+            "F/C=C/Br",
+        ] {
+            if let Ok(s) = Structure::from_smiles(smiles) {
+                let _ = guard("warming up the InChI library", || {
+                    let inchi = chematic_inchi::standard_inchi(&s.mol).map_err(|e| {
+                        StructureError::Inchi {
+                            detail: e.to_string(),
+                        }
+                    })?;
+                    chematic_inchi::standard_inchi_key(&inchi).map_err(|e| StructureError::Inchi {
+                        detail: e.to_string(),
+                    })
+                });
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1251,39 +1291,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Runs the IUPAC library once, alone, before any concurrent use.
-///
-/// InChI 1.07.5 keeps no per-call state in statics, but a few constant tables (element numbers, the
-/// CRC table, the metal list used when disconnecting metals, version strings) are filled lazily on first
-/// use, and two threads filling them at once would race. One serialised call that touches each of those
-/// paths fills them; afterwards calls run in parallel (measured: 1.78x on two cores, keys byte-identical
-/// to sequential ones on 100k molecules; `tests/parallel_inchi.rs` checks the identity on every run).
-/// The remaining statics are written with the same constant on every call (`rank_mark_bit`).
-fn warm_up_inchi() {
-    static WARM: Once = Once::new();
-    WARM.call_once(|| {
-        // A metal salt (DisconnectMetals), stereo, isotopes, a charge, a halogen, S and P: each path
-        // whose tables are filled lazily.
-        for smiles in [
-            "[Na+].[O-]C(=O)[C@@H](N)Cc1ccc(O)cc1",
-            "[2H]C([2H])([2H])OP(=O)(O)SCCl",
-            "C[Pt](Cl)(N)N",
-            "F/C=C/Br",
-        ] {
-            if let Ok(s) = Structure::from_smiles(smiles) {
-                let _ = guard("warming up the InChI library", || {
-                    let inchi = chematic_inchi::standard_inchi(&s.mol).map_err(|e| {
-                        StructureError::Inchi {
-                            detail: e.to_string(),
-                        }
-                    })?;
-                    chematic_inchi::standard_inchi_key(&inchi).map_err(|e| StructureError::Inchi {
-                        detail: e.to_string(),
-                    })
-                });
-            }
-        }
-    });
 }

@@ -41,7 +41,7 @@ pub const TOP_K: usize = 5;
 /// The answer (DESIGN.md §4 `classify`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Classification {
-    /// The input as given.
+    /// The input as given (for a record of an SD file: the structure read, as canonical SMILES).
     pub input: String,
     /// Canonical SMILES of the parent (display only).
     pub canonical_smiles: String,
@@ -115,7 +115,7 @@ pub struct AnalogueWarning {
 /// Why a structure could not be classified.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClassifyError {
-    /// Bad SMILES (what and where).
+    /// Bad SMILES or MOL block (what and where).
     #[error(transparent)]
     Structure(#[from] StructureError),
 }
@@ -194,8 +194,19 @@ impl Classifier {
         smiles: &str,
         as_of: NaiveDate,
     ) -> Result<Classification, ClassifyError> {
-        let input = Structure::from_smiles(smiles)?;
-        let std = input.standardize();
+        let structure = Structure::from_smiles(smiles)?;
+        self.classify_structure(&structure, smiles, as_of)
+    }
+
+    /// Classify a structure already read (from a MOL block, say) with the rules in force on `as_of`;
+    /// `input` is what the answer reports as the input.
+    pub fn classify_structure(
+        &self,
+        structure: &Structure,
+        input: &str,
+        as_of: NaiveDate,
+    ) -> Result<Classification, ClassifyError> {
+        let std = structure.standardize();
         let parent = &std.parent;
         let inchikey = parent.inchikey()?;
         let reg = &self.registry;
@@ -270,7 +281,7 @@ impl Classifier {
             .collect();
 
         Ok(Classification {
-            input: smiles.to_string(),
+            input: input.to_string(),
             canonical_smiles: parent.canonical_smiles(),
             inchikey: inchikey.to_string(),
             removed: std

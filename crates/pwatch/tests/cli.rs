@@ -384,6 +384,120 @@ fn classify_a_file_streams_jsonl_in_order_and_reports_bad_lines() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no `smiles` column"));
 }
 
+/// A MOL block written by RDKit (`crates/chem/tests/fixtures/molblock/`).
+fn molblock(id: &str) -> String {
+    let path = format!(
+        "{}/../chem/tests/fixtures/molblock/{id}.mol",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn classify_an_sd_file_streams_records_in_order_and_reports_broken_ones() {
+    let npp = molblock("npp");
+    // The counts line declares one atom more than the block has.
+    let broken = molblock("ephedrine").replace(" 12 12  0", " 13 12  0");
+    let ephedrine = molblock("ephedrine");
+    let glycidate = molblock("pmk-methyl-glycidate");
+    let sdf = format!(
+        "{npp}>  <ID>\nNPP-001\n\n> <supplier>\nACME\n\n$$$$\n{broken}$$$$\n{ephedrine}$$$$\n{glycidate}> <Name>\nglycidate from the manifest\n\n$$$$\n"
+    );
+    let line_count = |s: &str| s.lines().count();
+    let starts = [
+        1,
+        1 + line_count(&npp) + 6 + 1,
+        1 + line_count(&npp) + 7 + line_count(&broken) + 1,
+        1 + line_count(&npp) + 7 + line_count(&broken) + 1 + line_count(&ephedrine) + 1,
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("manifest.sdf");
+    std::fs::write(&path, &sdf).expect("write");
+    let out = pwatch(&[
+        "classify",
+        "--file",
+        path.to_str().expect("utf-8"),
+        "--as-of",
+        "2026-01-15",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "NPP is listed: flagged");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    let got: Vec<usize> = lines
+        .iter()
+        .map(|l| l["line"].as_u64().expect("line") as usize)
+        .collect();
+    assert_eq!(
+        got, starts,
+        "records in input order, each at its first line"
+    );
+    // 1: the <ID> data item names the record.
+    assert_eq!(lines[0]["id"], "NPP-001");
+    assert_eq!(lines[0]["listed"][0], "npp");
+    assert_eq!(lines[0]["inchikey"], "YDJXNYNKKXZBMP-UHFFFAOYSA-N");
+    // 2: an error line naming the counts line of the record, counted in the file; the run goes on.
+    assert_eq!(lines[1]["id"], "ephedrine", "no data item: the name line");
+    let error = lines[1]["error"].as_str().expect("error");
+    assert!(
+        error.contains("declares 13 atoms but 12 atom lines"),
+        "{error}"
+    );
+    assert_eq!(lines[1]["error_line"], starts[1] + 3);
+    assert!(
+        error.contains(&format!("line {}", starts[1] + 3)),
+        "{error}"
+    );
+    // 3: stereo read from the wedges: ephedrine itself, not pseudoephedrine.
+    assert_eq!(lines[2]["id"], "ephedrine");
+    assert_eq!(lines[2]["listed"][0], "ephedrine");
+    // 4: a <Name> data item (any case).
+    assert_eq!(lines[3]["id"], "glycidate from the manifest");
+    assert_eq!(lines[3]["listed"][0], "pmk-methyl-glycidate");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("4 records") && stderr.contains("1 could not be classified"),
+        "{stderr}"
+    );
+
+    // One MOL file, no `$$$$`: one record; a clean structure exits 0.
+    let mol = dir.path().join("ethanol.mol");
+    std::fs::write(
+        &mol,
+        "ethanol\n  test\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\n    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n    1.2990    0.7500    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n    2.5981   -0.0000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0\n  1  2  1  0\n  2  3  1  0\nM  END\n",
+    )
+    .expect("write");
+    let out = pwatch(&["classify", "--file", mol.to_str().expect("utf-8")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(v["id"], "ethanol");
+    assert_eq!(v["line"], 1);
+
+    // A file cut in the middle of its last record: that record is an error, the others are classified.
+    let cut: String = sdf
+        .lines()
+        .take(starts[3] + 10)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.path().join("cut.sdf");
+    std::fs::write(&path, cut).expect("write");
+    let out = pwatch(&["classify", "--file", path.to_str().expect("utf-8")]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["line"], starts[3]);
+    assert!(lines[3]["error"].is_string(), "{}", lines[3]);
+}
+
 #[test]
 fn lookup_by_smiles() {
     let out = pwatch(&["lookup", "Cl.Cl.C1CNCCC1Nc1ccccc1", "--json"]);

@@ -16,6 +16,7 @@ use pw_resolve::{LookupError, LookupReport, Resolver};
 use pw_trade::{CheckError, CheckRequest, Decision, TradeReport};
 
 mod batch;
+mod screen;
 mod text;
 
 #[derive(Parser, Debug)]
@@ -91,6 +92,42 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "smiles")]
         file: Option<PathBuf>,
     },
+    /// Screen listings, declarations or manifests: substances, red flags, a label and an explained score
+    /// per record. JSONL out (one line per record, input order); exit 1 when any record is an offer or a
+    /// mention.
+    Screen {
+        /// Input files (`-` for standard input).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Input format (default: from the extension; .jsonl/.ndjson/.json, .csv, anything else text
+        /// with one record per line).
+        #[arg(long, value_enum)]
+        format: Option<pw_screen::records::Format>,
+        /// Field with the text (JSONL, CSV).
+        #[arg(long, default_value = "text")]
+        text_field: String,
+        /// Field with the record id (JSONL, CSV); the line number when absent.
+        #[arg(long, default_value = "id")]
+        id_field: String,
+        /// Write the JSONL here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Records longer than this (bytes) are reported and skipped.
+        #[arg(long, default_value_t = 64 << 20)]
+        max_record_bytes: usize,
+        /// Apply the class rules in force on this date to SMILES in texts (default today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
+    /// Measure screening against a labelled set: precision, recall, F1 per label, confusion, errors.
+    Eval {
+        /// The labelled set (JSONL).
+        #[arg(long, default_value = "eval/listings.jsonl", value_name = "FILE")]
+        set: PathBuf,
+        /// Exit 1 when the offer F1 is below this or any benign record is labelled offer.
+        #[arg(long, value_name = "F1")]
+        min_offer_f1: Option<f64>,
+    },
     /// Registry maintenance.
     Registry {
         #[command(subcommand)]
@@ -149,6 +186,33 @@ fn load_registry(dir: Option<&PathBuf>) -> anyhow::Result<Arc<Registry>> {
             )
         }
     }
+}
+
+/// The screener over the registry, the embedded screening rules and the classifier.
+fn build_screener(
+    registry: Option<&PathBuf>,
+    as_of: Option<chrono::NaiveDate>,
+) -> anyhow::Result<pw_screen::Screener> {
+    let registry = load_registry(registry)?;
+    let rules = pw_screen::Rules::embedded().map_err(|errors| {
+        anyhow::anyhow!(
+            "screening rules invalid: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let classifier =
+        Arc::new(pw_classify::Classifier::new(registry.clone()).context("compiling class rules")?);
+    let as_of = as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    Ok(pw_screen::Screener::new(
+        &registry,
+        rules,
+        Some(classifier),
+        as_of,
+    )?)
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
@@ -292,6 +356,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, Some(path)) => batch::classify_file(&classifier, &path, as_of),
                 _ => bad("give a SMILES or --file FILE"),
             }
+        }
+        Command::Screen {
+            files,
+            format,
+            text_field,
+            id_field,
+            out,
+            max_record_bytes,
+            as_of,
+        } => {
+            let as_of = match parse_as_of(as_of.as_deref()) {
+                Ok(d) => d,
+                Err(message) => return bad(&message),
+            };
+            let screener = build_screener(cli.registry.as_ref(), as_of)?;
+            let args = screen::ScreenArgs {
+                files,
+                format,
+                options: pw_screen::records::Options {
+                    text_field,
+                    id_field,
+                    max_record_bytes: max_record_bytes.min(pw_screen::MAX_TEXT_BYTES),
+                },
+                out,
+            };
+            screen::screen_files(&screener, args)
+        }
+        Command::Eval { set, min_offer_f1 } => {
+            let screener = build_screener(cli.registry.as_ref(), None)?;
+            screen::eval(&screener, &set, cli.json, min_offer_f1)
         }
         Command::Registry {
             command: RegistryCommand::Validate { dir },

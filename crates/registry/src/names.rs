@@ -34,6 +34,11 @@ const GREEK: &[(char, &str)] = &[
     ('ω', "omega"),
 ];
 
+/// The spelled form of a lower-case Greek letter (`α` → `alpha`), as chemists write it in names.
+pub fn spell_greek(c: char) -> Option<&'static str> {
+    GREEK.iter().find(|(g, _)| *g == c).map(|(_, s)| *s)
+}
+
 /// Normalise a name to its lookup key. Idempotent: `normalize(normalize(x)) == normalize(x)`.
 pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

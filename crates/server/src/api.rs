@@ -22,7 +22,7 @@ use crate::{AppError, AppState, ErrorBody};
         title = "Precursor Watch API",
         description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."
     ),
-    paths(healthz, lookup, check, classify),
+    paths(healthz, lookup, check, classify, screen),
     components(schemas(
         ErrorBody,
         LookupReport,
@@ -32,7 +32,12 @@ use crate::{AppError, AppState, ErrorBody};
         ClassifyRequest,
         ClassifyResponse,
         BatchItem,
-        pw_classify::Classification
+        pw_classify::Classification,
+        ScreenRequest,
+        ScreenItem,
+        ScreenResult,
+        ScreenResponse,
+        pw_screen::Screening
     ))
 )]
 pub struct ApiDoc;
@@ -44,6 +49,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/classify",
             post(classify).layer(axum::extract::DefaultBodyLimit::max(MAX_CLASSIFY_BODY)),
+        )
+        .route(
+            "/screen",
+            post(screen).layer(axum::extract::DefaultBodyLimit::max(MAX_SCREEN_BODY)),
         )
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
@@ -303,6 +312,119 @@ pub(crate) async fn classify(
         _ => Err(AppError::bad(
             "smiles",
             "give either `smiles` (one structure) or `items` (a batch), not both or neither",
+        )),
+    }
+}
+
+/// Largest `POST /api/v1/screen` body.
+pub const MAX_SCREEN_BODY: usize = 8 * 1024 * 1024;
+/// Most texts in one screen batch.
+pub const MAX_SCREEN_BATCH: usize = 1000;
+
+/// Body of `POST /api/v1/screen`: one `text` (with an optional `id`), or a batch in `items`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenRequest {
+    /// One text.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Its id, echoed back.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Up to 1000 texts.
+    #[serde(default)]
+    pub items: Option<Vec<ScreenItem>>,
+}
+
+/// One text of a batch.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenItem {
+    /// Id, echoed back.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The text.
+    pub text: String,
+}
+
+/// One screened text: its id and the screening (DESIGN.md §4 `screen`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScreenResult {
+    /// The id given, or the position in the batch.
+    pub id: String,
+    /// The screening.
+    #[serde(flatten)]
+    pub screening: pw_screen::Screening,
+}
+
+/// Response of a batch screen.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScreenResponse {
+    /// One entry per item, in order.
+    pub items: Vec<ScreenResult>,
+}
+
+/// Screen listings, declarations or manifests: substances and red flags with their text spans (byte
+/// offsets), a label, a score and an explanation.
+#[utoipa::path(post, path = "/api/v1/screen", request_body = ScreenRequest,
+    responses((status = 200, description = "One screening (for `text`) or a batch (for `items`)", body = ScreenResult),
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn screen(
+    State(st): State<AppState>,
+    body: Bytes,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let req: ScreenRequest = parse_json(&body)?;
+    let empty = |field: String| AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "empty_text",
+        message: "the text is empty: nothing to screen".into(),
+        field: Some(field),
+    };
+    let screener = st.screener.clone();
+    match (req.text, req.items) {
+        (Some(text), None) => {
+            if text.trim().is_empty() {
+                return Err(empty("text".into()));
+            }
+            let id = req.id.unwrap_or_else(|| "0".into());
+            let screening = tokio::task::spawn_blocking(move || screener.screen(text.as_bytes()))
+                .await
+                .map_err(AppError::internal)?;
+            Ok(Json(ScreenResult { id, screening }).into_response())
+        }
+        (None, Some(items)) => {
+            if items.len() > MAX_SCREEN_BATCH {
+                return Err(AppError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "payload_too_large",
+                    message: format!(
+                        "{} items; a batch holds at most {MAX_SCREEN_BATCH} (use `pwatch screen FILE` for more)",
+                        items.len()
+                    ),
+                    field: Some("items".into()),
+                });
+            }
+            if let Some(i) = items.iter().position(|it| it.text.trim().is_empty()) {
+                return Err(empty(format!("items[{i}].text")));
+            }
+            let out = tokio::task::spawn_blocking(move || {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, it)| ScreenResult {
+                        id: it.id.unwrap_or_else(|| i.to_string()),
+                        screening: screener.screen(it.text.as_bytes()),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(AppError::internal)?;
+            Ok(Json(ScreenResponse { items: out }).into_response())
+        }
+        _ => Err(AppError::bad(
+            "text",
+            "give either `text` (one text) or `items` (a batch), not both or neither",
         )),
     }
 }

@@ -35,22 +35,42 @@ pub struct AppState {
     pub resolver: Arc<Resolver>,
     /// Its structure classifier.
     pub classifier: Arc<Classifier>,
+    /// The text screener (registry names, screening rules, the classifier for SMILES in text).
+    pub screener: Arc<pw_screen::Screener>,
     /// The store.
     pub store: Store,
 }
 
+/// Building the state failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// A class rule did not compile.
+    #[error("compiling class rules: {0}")]
+    Classify(#[from] pw_classify::CompileError),
+    /// The screening rules are invalid.
+    #[error(transparent)]
+    Screen(#[from] pw_screen::BuildError),
+}
+
 impl AppState {
-    /// Build the state from a registry and a store; fails when a class rule does not compile.
-    pub fn new(
-        registry: Arc<Registry>,
-        store: Store,
-    ) -> Result<AppState, pw_classify::CompileError> {
+    /// Build the state from a registry and a store, with the embedded screening rules.
+    pub fn new(registry: Arc<Registry>, store: Store) -> Result<AppState, StateError> {
         let resolver = Arc::new(Resolver::new(registry.clone()));
         let classifier = Arc::new(Classifier::new(registry.clone())?);
+        let rules = pw_screen::Rules::embedded().map_err(pw_screen::BuildError::Rules)?;
+        // SMILES in screened texts are classified for the rules in force when the server started.
+        let today = chrono::Utc::now().date_naive();
+        let screener = Arc::new(pw_screen::Screener::new(
+            &registry,
+            rules,
+            Some(classifier.clone()),
+            today,
+        )?);
         Ok(AppState {
             registry,
             resolver,
             classifier,
+            screener,
             store,
         })
     }

@@ -192,7 +192,13 @@ async fn openapi_is_generated_and_complete() {
     assert_eq!(code, 200);
     let v = parse(&body);
     assert!(v["openapi"].as_str().is_some_and(|x| x.starts_with("3.")));
-    for path in ["/api/v1/lookup", "/api/v1/check", "/healthz"] {
+    for path in [
+        "/api/v1/lookup",
+        "/api/v1/check",
+        "/api/v1/classify",
+        "/api/v1/screen",
+        "/healthz",
+    ] {
         assert!(
             v["paths"].get(path).is_some(),
             "{path} missing from OpenAPI"
@@ -205,6 +211,10 @@ async fn openapi_is_generated_and_complete() {
         "CheckRequest",
         "Obligation",
         "ControlView",
+        "ScreenRequest",
+        "Screening",
+        "SubstanceHit",
+        "FlagHit",
     ] {
         assert!(
             v["components"]["schemas"].get(schema).is_some(),
@@ -294,6 +304,73 @@ async fn classify_one_and_a_batch() {
     let (code, _) = post(
         &s,
         "/api/v1/classify",
+        serde_json::to_vec(&huge).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 413);
+}
+
+#[tokio::test]
+async fn screen_one_and_a_batch_with_limits() {
+    let s = start().await;
+    let text = "Hot sale ANPP, CAS 21409-26-7, safe delivery to USA, payment USDT";
+    let (code, v) = post(
+        &s,
+        "/api/v1/screen",
+        serde_json::to_vec(&json!({"text": text, "id": "L1"})).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["id"], "L1");
+    assert_eq!(v["label"], "offer", "{v}");
+    let hit = &v["substances"][0];
+    assert_eq!(hit["id"], "anpp");
+    let (a, b) = (
+        hit["start"].as_u64().expect("start") as usize,
+        hit["end"].as_u64().expect("end") as usize,
+    );
+    assert_eq!(&text[a..b], hit["text"].as_str().expect("text"));
+    assert!(
+        v["explanation"]
+            .as_str()
+            .is_some_and(|e| e.contains("ANPP"))
+    );
+    assert!(
+        v["registry_version"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("sha256:"))
+    );
+
+    let (code, v) = post(
+        &s,
+        "/api/v1/screen",
+        serde_json::to_vec(&json!({"items": [{"text": "sodium chloride"}, {"id": "x", "text": "NPP and fentanyl precursors seized by customs"}]}))
+            .expect("json"),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["items"][0]["id"], "0");
+    assert_eq!(v["items"][0]["label"], "benign");
+    assert_eq!(v["items"][1]["id"], "x");
+
+    let (code, v) = post(&s, "/api/v1/screen", br#"{"text": "   "}"#.to_vec()).await;
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(v["error"]["field"], "text");
+    let (code, v) = post(&s, "/api/v1/screen", br#"{"txt": "x"}"#.to_vec()).await;
+    assert_eq!(code, 400, "{v}");
+    let many: Vec<Value> = (0..1001).map(|_| json!({"text": "x"})).collect();
+    let (code, v) = post(
+        &s,
+        "/api/v1/screen",
+        serde_json::to_vec(&json!({"items": many})).expect("json"),
+    )
+    .await;
+    assert_eq!(code, 413, "{v}");
+    assert_eq!(v["error"]["field"], "items");
+    let huge = json!({"text": "a".repeat(9 * 1024 * 1024)});
+    let (code, _) = post(
+        &s,
+        "/api/v1/screen",
         serde_json::to_vec(&huge).expect("json"),
     )
     .await;

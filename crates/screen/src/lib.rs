@@ -1,0 +1,1505 @@
+//! Screening for Precursor Watch: find offers of controlled precursors in listings, declarations and
+//! manifests, and say why.
+//!
+//! One [`Screener`] is built from the registry (every name, synonym, abbreviation and CAS RN), the
+//! screening rules in `data/screen/` (cue phrases and red flags with their sources, abbreviation
+//! context, weights) and optionally a [`pw_classify::Classifier`] for SMILES found in text and the names
+//! of class-rule analogues. [`Screener::screen`] then does, per text:
+//!
+//! 1. normalise ([`Normalized`]: Unicode folding, homoglyphs, invisible characters, spacing and
+//!    punctuation inside words, leetspeak), keeping a map back to the original bytes;
+//! 2. one Aho–Corasick pass over the normalised bytes for every pattern at once, keeping matches that
+//!    start and end at word edges;
+//! 3. read the matches: substances (a name inside a longer name is dropped), ambiguous abbreviations
+//!    settled by nearby context words or left `uncertain`, red flags, offer and reporting cues, computed
+//!    flags (CAS-only listing, mixed catalogue), SMILES tokens through the classifier;
+//! 4. label (`offer`, `mention`, `benign`, DESIGN.md §5), score (noisy-OR of the evidence: two strong
+//!    flags score above one, nothing reaches 1) and an explanation an officer can paste into a report.
+//!
+//! Offsets in the answer are byte offsets into the original text. Texts of any size are screened in
+//! overlapping windows, so memory does not grow with a long record beyond the record itself.
+
+pub mod eval;
+mod normalize;
+pub mod records;
+mod rules;
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use chrono::NaiveDate;
+use pw_classify::Classifier;
+use pw_registry::{NameKind, Registry};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+pub use normalize::{MAX_TEXT_BYTES, Normalized};
+pub use rules::{Cue, CueKind, RuleError, Rules, Settings, Strength, Term};
+
+/// Window size for long texts (normalised and searched one window at a time).
+const WINDOW: usize = 1 << 20;
+/// Overlap between windows: longer than any pattern, even spread out by obfuscation.
+const OVERLAP: usize = 4096;
+
+/// Building a screener failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The rule files are wrong.
+    #[error("screening rules: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Rules(Vec<RuleError>),
+    /// The pattern automaton could not be built.
+    #[error("building the pattern automaton: {0}")]
+    Automaton(String),
+}
+
+/// The three labels (DESIGN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Offers to sell, supply or ship a controlled substance.
+    Offer,
+    /// Names one without offering it.
+    Mention,
+    /// No controlled substance.
+    Benign,
+}
+
+impl Label {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Offer => "offer",
+            Label::Mention => "mention",
+            Label::Benign => "benign",
+        }
+    }
+
+    /// Parse a label name.
+    pub fn parse(s: &str) -> Option<Label> {
+        match s {
+            "offer" => Some(Label::Offer),
+            "mention" => Some(Label::Mention),
+            "benign" => Some(Label::Benign),
+            _ => None,
+        }
+    }
+
+    /// All labels, in report order.
+    pub const ALL: [Label; 3] = [Label::Offer, Label::Mention, Label::Benign];
+}
+
+/// A registry substance found in the text.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubstanceHit {
+    /// Registry id.
+    pub id: String,
+    /// Preferred name.
+    pub name: String,
+    /// `cas`, `name`, `synonym`, `abbreviation`, `variant` (a spelling variant of a name), `smiles`,
+    /// `structure`.
+    pub matched_by: String,
+    /// The text as written.
+    pub text: String,
+    /// Byte offset of the start in the original text.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+    /// `certain`, or `uncertain` for an abbreviation that context did not settle.
+    pub certainty: String,
+    /// `watched`, or `bulk` for ubiquitous Table II solvents and acids (reported, not scored).
+    pub tier: String,
+    /// Why this is that substance.
+    pub reason: String,
+}
+
+/// An unlisted structure that falls under a class rule or closely resembles a listed substance.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AnalogueHit {
+    /// The text as written (a name or a SMILES).
+    pub text: String,
+    /// Byte offsets into the original.
+    pub start: usize,
+    /// End offset.
+    pub end: usize,
+    /// `name` (a class-rule example name) or `smiles`.
+    pub matched_by: String,
+    /// Class rules it falls under (`JURISDICTION:rule`).
+    pub rules: Vec<String>,
+    /// Registry substances it resembles closely enough to act on.
+    pub resembles: Vec<Resemblance>,
+    /// Why.
+    pub reason: String,
+}
+
+/// A registry substance an analogue resembles.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Resemblance {
+    /// Registry id.
+    pub substance: String,
+    /// Tanimoto similarity of the ECFP4 fingerprints.
+    pub similarity: f64,
+}
+
+/// A red flag found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FlagHit {
+    /// Cue id.
+    pub id: String,
+    /// What it means.
+    pub label: String,
+    /// Text as written (for computed flags, the text that triggered it).
+    pub text: String,
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+    /// The advisory that names this red flag.
+    pub source: String,
+    /// `strong`, `moderate`, `weak`.
+    pub strength: Strength,
+    /// Every occurrence is inside quotation marks (somebody else's words).
+    pub quoted: bool,
+}
+
+/// An offer or reporting cue found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CueHit {
+    /// Cue id.
+    pub id: String,
+    /// `offer` or `report`.
+    pub kind: CueKind,
+    /// What it means.
+    pub label: String,
+    /// Text as written.
+    pub text: String,
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+    /// `strong`, `moderate`, `weak`.
+    pub strength: Strength,
+    /// Every occurrence is inside quotation marks (somebody else's words).
+    pub quoted: bool,
+}
+
+/// A controlled drug named in the text.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DrugHit {
+    /// Text as written.
+    pub text: String,
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+}
+
+/// An ambiguous abbreviation read as its uncontrolled meaning.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dismissed {
+    /// Text as written.
+    pub text: String,
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset of the end.
+    pub end: usize,
+    /// The controlled substance it was not taken for.
+    pub substance: String,
+    /// What it was taken for.
+    pub other_meaning: String,
+    /// The context that decided.
+    pub reason: String,
+}
+
+/// The screening of one text (DESIGN.md §4 `screen`, extended).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Screening {
+    /// `offer`, `mention`, `benign`.
+    pub label: Label,
+    /// 0..1, never 1.
+    pub score: f64,
+    /// Registry substances found.
+    pub substances: Vec<SubstanceHit>,
+    /// Unlisted analogues found (a weaker finding than a listed substance).
+    pub analogues: Vec<AnalogueHit>,
+    /// Red flags, with their sources.
+    pub red_flags: Vec<FlagHit>,
+    /// Offer and reporting cues.
+    pub cues: Vec<CueHit>,
+    /// Abbreviations read as their other, uncontrolled meaning.
+    pub dismissed: Vec<Dismissed>,
+    /// Controlled drugs named (fentanyl, heroin…): not precursors, but a text offering them is an offer
+    /// of a controlled substance, and precursors listed beside them make a mixed catalogue.
+    pub drugs: Vec<DrugHit>,
+    /// The decision in words.
+    pub explanation: String,
+    /// Registry version.
+    pub registry_version: String,
+    /// Screening rules version.
+    pub rules_version: String,
+}
+
+/// What a pattern stands for. One normalised pattern can stand for several things.
+#[derive(Debug, Clone)]
+enum Meaning {
+    Substance {
+        sub: u32,
+        matched_by: &'static str,
+        /// The name (or CAS RN) as the registry writes it.
+        written: Arc<str>,
+        /// The registry marks this name as also naming something else.
+        ambiguous: bool,
+        /// Index into `terms` when context words are known for it.
+        term: Option<u32>,
+    },
+    Cue(u32),
+    Context {
+        term: u32,
+        controlled: bool,
+    },
+    Drug,
+    /// A unit of quantity or `%`; counts only right after a number.
+    Unit,
+    Analogue(u32),
+}
+
+struct SubInfo {
+    id: String,
+    name: String,
+    bulk: bool,
+    also_means: Vec<String>,
+}
+
+struct AnalogueName {
+    name: String,
+    rules: Vec<String>,
+    resembles: Vec<Resemblance>,
+}
+
+/// Patterns being collected: each distinct normalised pattern once, with all its meanings.
+#[derive(Default)]
+struct Patterns {
+    patterns: Vec<String>,
+    meanings: Vec<Vec<Meaning>>,
+    index: FxHashMap<String, usize>,
+}
+
+impl Patterns {
+    fn add(&mut self, text: &str, m: Meaning) {
+        self.add_key(Normalized::pattern(text), m)
+    }
+
+    /// Add an already normalised key (normalising twice is not the identity: `l4p` reads as leetspeak).
+    fn add_key(&mut self, key: String, m: Meaning) {
+        if key.is_empty() {
+            return;
+        }
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.patterns.push(key.clone());
+                self.meanings.push(Vec::new());
+                self.index.insert(key, self.patterns.len() - 1);
+                self.patterns.len() - 1
+            }
+        };
+        self.meanings[i].push(m);
+    }
+}
+
+/// Reusable per-thread buffers.
+#[derive(Default)]
+pub struct Scratch {
+    norm: Normalized,
+    hits: Vec<RawHit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RawHit {
+    pattern: u32,
+    start: usize,
+    end: usize,
+    /// The normalised byte before the match is a digit (`25 kg`, `99%`).
+    after_digit: bool,
+}
+
+/// The compiled screener. Cheap to share between threads (`&Screener` is all `screen` needs).
+pub struct Screener {
+    ac: AhoCorasick,
+    meanings: Vec<Vec<Meaning>>,
+    subs: Vec<SubInfo>,
+    rules: Rules,
+    analogue_names: Vec<AnalogueName>,
+    cas_only: Option<u32>,
+    mixed: Option<u32>,
+    quantity: Option<u32>,
+    classifier: Option<Arc<Classifier>>,
+    as_of: NaiveDate,
+    registry_version: String,
+}
+
+impl std::fmt::Debug for Screener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Screener")
+            .field("patterns", &self.meanings.len())
+            .field("rules_version", &self.rules.version)
+            .field("registry_version", &self.registry_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Screener {
+    /// Build from a registry and rules. With a classifier, SMILES in texts are classified and the names
+    /// of class-rule examples that are not listed become analogue patterns. `as_of` is the date the
+    /// class rules are applied for.
+    pub fn new(
+        registry: &Registry,
+        rules: Rules,
+        classifier: Option<Arc<Classifier>>,
+        as_of: NaiveDate,
+    ) -> Result<Screener, BuildError> {
+        let mut problems = Vec::new();
+        for id in &rules.settings.bulk.substances {
+            if registry.substance(id).is_none() {
+                problems.push(RuleError {
+                    file: "screen.toml".into(),
+                    record: "bulk".into(),
+                    message: format!("{id:?} is not a registry substance"),
+                });
+            }
+        }
+        for t in &rules.terms {
+            if registry.substance(&t.substance).is_none() {
+                problems.push(RuleError {
+                    file: "context.toml".into(),
+                    record: t.text.clone(),
+                    message: format!("substance {:?} is not in the registry", t.substance),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(BuildError::Rules(problems));
+        }
+
+        let mut b = Patterns::default();
+        let term_of = |sub: &str, text: &str| -> Option<u32> {
+            let key = Normalized::pattern(text);
+            rules
+                .terms
+                .iter()
+                .position(|t| t.substance == sub && Normalized::pattern(&t.text) == key)
+                .map(|i| i as u32)
+        };
+        let mut subs = Vec::new();
+        for (si, s) in registry.substances().iter().enumerate() {
+            let sub = si as u32;
+            subs.push(SubInfo {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                bulk: rules.settings.bulk.substances.contains(&s.id),
+                also_means: s
+                    .names
+                    .iter()
+                    .filter(|n| n.ambiguous)
+                    .flat_map(|n| n.also_means.iter().cloned())
+                    .collect(),
+            });
+            for c in &s.cas {
+                b.add(
+                    &c.rn,
+                    Meaning::Substance {
+                        sub,
+                        matched_by: "cas",
+                        written: Arc::from(c.rn.as_str()),
+                        ambiguous: false,
+                        term: None,
+                    },
+                );
+            }
+            let mut seen = FxHashSet::default();
+            for n in &s.names {
+                let matched_by = match n.kind {
+                    NameKind::Abbreviation => "abbreviation",
+                    _ => {
+                        if n.text == s.name {
+                            "name"
+                        } else {
+                            "synonym"
+                        }
+                    }
+                };
+                let term = term_of(&s.id, &n.text);
+                let ambiguous = n.ambiguous || term.is_some();
+                let written: Arc<str> = Arc::from(n.text.as_str());
+                seen.insert(Normalized::pattern(&n.text));
+                b.add(
+                    &n.text,
+                    Meaning::Substance {
+                        sub,
+                        matched_by,
+                        written: written.clone(),
+                        ambiguous,
+                        term,
+                    },
+                );
+                // Common misspellings of long names; never of abbreviations.
+                if n.kind != NameKind::Abbreviation {
+                    for v in variants(&Normalized::pattern(&n.text)) {
+                        if seen.insert(v.clone()) {
+                            b.add_key(
+                                v,
+                                Meaning::Substance {
+                                    sub,
+                                    matched_by: "variant",
+                                    written: written.clone(),
+                                    ambiguous,
+                                    term,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            if !seen.contains(&Normalized::pattern(&s.name)) {
+                b.add(
+                    &s.name,
+                    Meaning::Substance {
+                        sub,
+                        matched_by: "name",
+                        written: Arc::from(s.name.as_str()),
+                        ambiguous: false,
+                        term: None,
+                    },
+                );
+            }
+        }
+        // Terms named in context.toml but not in the registry's names: still ambiguous abbreviations.
+        for (ti, t) in rules.terms.iter().enumerate() {
+            let Some(si) = registry.substance_index(&t.substance) else {
+                continue;
+            };
+            let key = Normalized::pattern(&t.text);
+            let known = b.index.get(&key).is_some_and(|&i| {
+                b.meanings[i]
+                    .iter()
+                    .any(|m| matches!(m, Meaning::Substance { sub, .. } if *sub as usize == si))
+            });
+            if !known {
+                b.add(
+                    &t.text,
+                    Meaning::Substance {
+                        sub: si as u32,
+                        matched_by: "abbreviation",
+                        written: Arc::from(t.text.as_str()),
+                        ambiguous: true,
+                        term: Some(ti as u32),
+                    },
+                );
+            }
+            for w in &t.controlled {
+                b.add(
+                    w,
+                    Meaning::Context {
+                        term: ti as u32,
+                        controlled: true,
+                    },
+                );
+            }
+            for w in &t.other {
+                b.add(
+                    w,
+                    Meaning::Context {
+                        term: ti as u32,
+                        controlled: false,
+                    },
+                );
+            }
+        }
+        let mut cas_only = None;
+        let mut mixed = None;
+        let mut quantity = None;
+        for (ci, c) in rules.cues.iter().enumerate() {
+            match c.computed.as_deref() {
+                Some("cas-only") => cas_only = Some(ci as u32),
+                Some("mixed-catalogue") => mixed = Some(ci as u32),
+                Some("quantity") => quantity = Some(ci as u32),
+                _ => {}
+            }
+            for (_, p) in c.phrases() {
+                b.add(p, Meaning::Cue(ci as u32));
+            }
+        }
+        let d = &rules.settings.drugs;
+        for w in d.en.iter().chain(&d.es).chain(&d.zh) {
+            b.add(w, Meaning::Drug);
+        }
+        for u in &rules.settings.quantity.units {
+            b.add(u, Meaning::Unit);
+        }
+        // Sellers write CAS RNs cut short: `CAS79099` (certain with the word CAS), a bare `79099`
+        // (uncertain: five digits can be anything).
+        for (si, s) in registry.substances().iter().enumerate() {
+            for c in &s.cas {
+                let Some(head) = c.rn.split('-').next() else {
+                    continue;
+                };
+                if head.len() < 5 {
+                    continue;
+                }
+                let written: Arc<str> = Arc::from(c.rn.as_str());
+                b.add(
+                    &format!("CAS {head}"),
+                    Meaning::Substance {
+                        sub: si as u32,
+                        matched_by: "cas-prefix",
+                        written: written.clone(),
+                        ambiguous: false,
+                        term: None,
+                    },
+                );
+                b.add(
+                    head,
+                    Meaning::Substance {
+                        sub: si as u32,
+                        matched_by: "cas-prefix",
+                        written,
+                        ambiguous: true,
+                        term: None,
+                    },
+                );
+            }
+        }
+        let mut analogue_names = Vec::new();
+        if let Some(c) = &classifier {
+            for rule in registry.class_rules() {
+                for ex in &rule.examples {
+                    if ex.expect != pw_registry::Expectation::Match {
+                        continue;
+                    }
+                    let Ok(cl) = c.classify(&ex.smiles, as_of) else {
+                        continue;
+                    };
+                    if !cl.listed.is_empty() || cl.class_matches.is_empty() {
+                        continue;
+                    }
+                    for name in example_names(&ex.name) {
+                        if Normalized::pattern(name).len() < 8
+                            || b.index.contains_key(&Normalized::pattern(name))
+                        {
+                            continue;
+                        }
+                        let ai = analogue_names.len() as u32;
+                        analogue_names.push(AnalogueName {
+                            name: name.to_string(),
+                            rules: cl
+                                .class_matches
+                                .iter()
+                                .map(|m| format!("{}:{}", m.jurisdiction, m.rule))
+                                .collect(),
+                            resembles: cl
+                                .analogue_warnings
+                                .iter()
+                                .map(|w| Resemblance {
+                                    substance: w.substance.clone(),
+                                    similarity: w.similarity,
+                                })
+                                .collect(),
+                        });
+                        b.add(name, Meaning::Analogue(ai));
+                    }
+                }
+            }
+        }
+
+        let ac = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::Standard)
+            .build(&b.patterns)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&b.patterns)
+            })
+            .map_err(|e| BuildError::Automaton(e.to_string()))?;
+        Ok(Screener {
+            ac,
+            meanings: b.meanings,
+            subs,
+            rules,
+            analogue_names,
+            cas_only,
+            mixed,
+            quantity,
+            classifier,
+            as_of,
+            registry_version: registry.version().to_string(),
+        })
+    }
+
+    /// Number of literal patterns in the automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.meanings.len()
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// Screen one text (see the crate docs). Bytes that are not UTF-8 are tolerated.
+    pub fn screen(&self, text: &[u8]) -> Screening {
+        self.screen_with(text, &mut Scratch::default())
+    }
+
+    /// [`Screener::screen`] with reusable buffers.
+    pub fn screen_with(&self, text: &[u8], scratch: &mut Scratch) -> Screening {
+        self.collect(text, scratch);
+        self.read(text, &scratch.hits)
+    }
+
+    /// Find every pattern match at word edges, window by window, with original offsets.
+    fn collect(&self, text: &[u8], scratch: &mut Scratch) {
+        scratch.hits.clear();
+        let mut from = 0usize;
+        loop {
+            let owned_end = (from + WINDOW).min(text.len());
+            let ws = char_floor(text, from.saturating_sub(OVERLAP));
+            let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
+            scratch.norm.fill(&text[ws..we], ws);
+            let n = &scratch.norm;
+            for m in self.ac.find_overlapping_iter(&n.bytes) {
+                if !n.at_edges(m.start(), m.end()) {
+                    continue;
+                }
+                let (s, e) = n.span(m.start(), m.end(), text);
+                // Each window owns the matches that start in it.
+                if s < from || (s >= owned_end && owned_end < text.len()) {
+                    continue;
+                }
+                scratch.hits.push(RawHit {
+                    pattern: m.pattern().as_u32(),
+                    start: s,
+                    end: e,
+                    after_digit: m.start() > 0 && n.bytes[m.start() - 1].is_ascii_digit(),
+                });
+            }
+            if owned_end >= text.len() {
+                break;
+            }
+            from = owned_end;
+        }
+    }
+
+    /// Turn matches into findings, a label, a score and an explanation.
+    fn read(&self, text: &[u8], hits: &[RawHit]) -> Screening {
+        let settings = &self.rules.settings;
+        let slice = |s: usize, e: usize| String::from_utf8_lossy(&text[s..e]).into_owned();
+
+        // Substance candidates, with a name inside a longer name dropped.
+        struct Cand<'m> {
+            start: usize,
+            end: usize,
+            m: &'m Meaning,
+        }
+        let mut cands: Vec<Cand> = Vec::new();
+        let mut context: Vec<(u32, bool, usize, usize)> = Vec::new();
+        let mut cue_spans: FxHashMap<u32, Vec<(usize, usize)>> = FxHashMap::default();
+        let mut quantity: Option<(usize, usize)> = None;
+        let mut drugs: Vec<(usize, usize)> = Vec::new();
+        let mut analogues: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
+        for h in hits {
+            for m in &self.meanings[h.pattern as usize] {
+                match m {
+                    Meaning::Substance { .. } => cands.push(Cand {
+                        start: h.start,
+                        end: h.end,
+                        m,
+                    }),
+                    Meaning::Context { term, controlled } => {
+                        context.push((*term, *controlled, h.start, h.end))
+                    }
+                    Meaning::Cue(c) => cue_spans.entry(*c).or_default().push((h.start, h.end)),
+                    Meaning::Unit => {
+                        let from = number_start(text, h.start);
+                        // A percentage is a purity only from 90 up: `99%`, not `54% of filings`.
+                        let unit = &text[h.start..h.end];
+                        let percent = unit == b"%" || unit == "％".as_bytes();
+                        let purity = || {
+                            std::str::from_utf8(&text[from..h.start])
+                                .ok()
+                                .and_then(|n| n.trim().replace(',', ".").parse::<f64>().ok())
+                                .is_some_and(|v| (90.0..=100.0).contains(&v))
+                        };
+                        if h.after_digit
+                            && (!percent || purity())
+                            && quantity.is_none_or(|(s, _)| h.start < s)
+                        {
+                            quantity = Some((from, h.end));
+                        }
+                    }
+                    Meaning::Drug => drugs.push((h.start, h.end)),
+                    Meaning::Analogue(a) => {
+                        analogues.entry(*a).or_insert((h.start, h.end));
+                    }
+                }
+            }
+        }
+        let spans: Vec<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
+        cands.retain(|c| {
+            !spans
+                .iter()
+                .any(|&(s, e)| s <= c.start && c.end <= e && (e - s) > (c.end - c.start))
+        });
+        // A name glued to more of a chemical name is part of another compound: `piperidine-4-carboxylate`,
+        // `4-羟基哌啶` (4-hydroxypiperidine), `哌啶衍生物` (piperidine derivatives).
+        let names = &settings.names;
+        cands.retain(|c| !continues_name(text, c.start, c.end, names));
+        cands.sort_by_key(|c| (c.start, c.end));
+
+        // Substances named unambiguously somewhere in the text confirm their abbreviations.
+        let certain_subs: FxHashSet<u32> = cands
+            .iter()
+            .filter_map(|c| match c.m {
+                Meaning::Substance {
+                    sub,
+                    ambiguous: false,
+                    ..
+                } => Some(*sub),
+                _ => None,
+            })
+            .collect();
+
+        let mut substances: Vec<SubstanceHit> = Vec::new();
+        let mut dismissed = Vec::new();
+        let mut seen_span: FxHashSet<(u32, usize)> = FxHashSet::default();
+        let window = settings.label.context_window;
+        for c in &cands {
+            let Meaning::Substance {
+                sub,
+                matched_by,
+                written,
+                ambiguous,
+                term,
+            } = c.m
+            else {
+                continue;
+            };
+            if !seen_span.insert((*sub, c.start)) {
+                continue;
+            }
+            let info = &self.subs[*sub as usize];
+            let as_written = slice(c.start, c.end);
+            let how = match *matched_by {
+                "cas" => format!("CAS RN {written}"),
+                "variant" => format!("a spelling variant of the registry name {written:?}"),
+                other => format!("registry {other} {written:?}"),
+            };
+            let mut certainty = "certain";
+            let mut reason = format!("{as_written:?} is {how} of {}", info.name);
+            if *ambiguous {
+                let near = |s: usize, e: usize| {
+                    s + window >= c.start && e <= c.end + window && (s, e) != (c.start, c.end)
+                };
+                let (mut pro, mut con) = (Vec::new(), Vec::new());
+                if let Some(t) = term {
+                    for &(ct, controlled, s, e) in &context {
+                        if ct == *t && near(s, e) {
+                            if controlled {
+                                pro.push(slice(s, e));
+                            } else {
+                                con.push(slice(s, e));
+                            }
+                        }
+                    }
+                }
+                let other = term
+                    .map(|t| self.rules.terms[t as usize].other_meaning.clone())
+                    .or_else(|| info.also_means.first().cloned())
+                    .unwrap_or_else(|| "something uncontrolled".into());
+                let confirmed = certain_subs.contains(sub);
+                if confirmed || pro.len() > con.len() {
+                    let why = if confirmed {
+                        format!("{} is also named unambiguously in the text", info.name)
+                    } else {
+                        format!("nearby {}", quote_list(&pro))
+                    };
+                    reason = format!(
+                        "{as_written:?} is {how} of {} (it can also mean {other}; {why})",
+                        info.name
+                    );
+                } else if con.len() > pro.len() {
+                    dismissed.push(Dismissed {
+                        text: as_written,
+                        start: c.start,
+                        end: c.end,
+                        substance: info.id.clone(),
+                        other_meaning: other.clone(),
+                        reason: format!(
+                            "read as {other}: nearby {}{}",
+                            quote_list(&con),
+                            if pro.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" outweigh {}", quote_list(&pro))
+                            }
+                        ),
+                    });
+                    continue;
+                } else {
+                    certainty = "uncertain";
+                    reason = format!(
+                        "{as_written:?} is {how} of {}, but it can also mean {other} and the context {}",
+                        info.name,
+                        if pro.is_empty() {
+                            "does not say which".to_string()
+                        } else {
+                            format!(
+                                "is split ({} against {})",
+                                quote_list(&pro),
+                                quote_list(&con)
+                            )
+                        }
+                    );
+                }
+            }
+            let tier = if info.bulk { "bulk" } else { "watched" };
+            if info.bulk {
+                reason.push_str(&format!("; {}", settings.bulk.reason));
+            }
+            substances.push(SubstanceHit {
+                id: info.id.clone(),
+                name: info.name.clone(),
+                matched_by: matched_by.to_string(),
+                text: slice(c.start, c.end),
+                start: c.start,
+                end: c.end,
+                certainty: certainty.into(),
+                tier: tier.into(),
+                reason,
+            });
+        }
+
+        let mut analogue_hits: Vec<AnalogueHit> = analogues
+            .iter()
+            .map(|(&a, &(s, e))| {
+                let an = &self.analogue_names[a as usize];
+                AnalogueHit {
+                    text: slice(s, e),
+                    start: s,
+                    end: e,
+                    matched_by: "name".into(),
+                    rules: an.rules.clone(),
+                    resembles: an.resembles.clone(),
+                    reason: format!(
+                        "{:?} names {}, an unlisted structure under {}",
+                        slice(s, e),
+                        an.name,
+                        an.rules.join(", ")
+                    ),
+                }
+            })
+            .collect();
+        if let Some(c) = &self.classifier {
+            self.smiles_tokens(text, c, &mut substances, &mut analogue_hits);
+        }
+        analogue_hits.sort_by_key(|a| a.start);
+
+        // Cues and flags, in text order. Text inside quotation marks is somebody else's words: when the
+        // text around it reports (news, a court, a question), a quoted offer is not the author's offer.
+        let quotes = quoted_ranges(text);
+        let quoted = |s: usize, e: usize| quotes.iter().any(|&(a, b)| a <= s && e <= b);
+        let mut firsts: Vec<(u32, (usize, usize), bool)> = cue_spans
+            .into_iter()
+            .map(|(c, mut spans)| {
+                spans.sort_unstable();
+                let unquoted = spans.iter().find(|&&(s, e)| !quoted(s, e));
+                match unquoted {
+                    Some(&span) => (c, span, false),
+                    None => (c, spans[0], true),
+                }
+            })
+            .collect();
+        firsts.sort_by_key(|(c, (s, _), _)| (*s, *c));
+        let mut red_flags = Vec::new();
+        let mut cues = Vec::new();
+        for (ci, (s, e), q) in firsts {
+            let cue = &self.rules.cues[ci as usize];
+            match cue.kind {
+                CueKind::RedFlag => red_flags.push(flag(cue, slice(s, e), s, e, q)),
+                kind => cues.push(CueHit {
+                    id: cue.id.clone(),
+                    kind,
+                    label: cue.label.clone(),
+                    text: slice(s, e),
+                    start: s,
+                    end: e,
+                    strength: cue.strength,
+                    quoted: q,
+                }),
+            }
+        }
+        if let (Some(ci), Some((s, e))) = (self.quantity, quantity) {
+            let cue = &self.rules.cues[ci as usize];
+            cues.push(CueHit {
+                id: cue.id.clone(),
+                kind: cue.kind,
+                label: cue.label.clone(),
+                text: slice(s, e),
+                start: s,
+                end: e,
+                strength: cue.strength,
+                quoted: quoted(s, e),
+            });
+            cues.sort_by_key(|c| c.start);
+        }
+        let reporting = cues.iter().any(|c| c.kind == CueKind::Report && !c.quoted);
+        // Quoted offer words count only when nothing around them reports.
+        let counts = |q: bool| !(q && reporting);
+        let phrase_offer = red_flags.iter().any(|f| counts(f.quoted))
+            || cues
+                .iter()
+                .any(|c| c.kind == CueKind::Offer && counts(c.quoted));
+        let watched: Vec<&SubstanceHit> =
+            substances.iter().filter(|s| s.tier == "watched").collect();
+        let drug_hits: Vec<DrugHit> = drugs
+            .iter()
+            .map(|&(s, e)| DrugHit {
+                text: slice(s, e),
+                start: s,
+                end: e,
+            })
+            .collect();
+        // The computed flags describe how a seller lists goods; they need an offer to describe.
+        if phrase_offer {
+            if let Some(ci) = self.cas_only {
+                let certain: Vec<&&SubstanceHit> = watched
+                    .iter()
+                    .filter(|s| s.certainty == "certain")
+                    .collect();
+                if !certain.is_empty()
+                    && certain
+                        .iter()
+                        .all(|s| s.matched_by == "cas" || s.matched_by == "cas-prefix")
+                {
+                    let first = certain[0];
+                    red_flags.push(flag(
+                        &self.rules.cues[ci as usize],
+                        first.text.clone(),
+                        first.start,
+                        first.end,
+                        quoted(first.start, first.end),
+                    ));
+                }
+            }
+            if let Some(ci) = self.mixed {
+                let distinct: FxHashSet<&str> = watched.iter().map(|s| s.id.as_str()).collect();
+                let has_precursor = !distinct.is_empty() || !analogue_hits.is_empty();
+                let trigger = if has_precursor && !drugs.is_empty() {
+                    Some(drugs[0])
+                } else if distinct.len() >= 3 {
+                    watched.get(2).map(|s| (s.start, s.end))
+                } else {
+                    None
+                };
+                if let Some((s, e)) = trigger {
+                    red_flags.push(flag(
+                        &self.rules.cues[ci as usize],
+                        slice(s, e),
+                        s,
+                        e,
+                        quoted(s, e),
+                    ));
+                }
+            }
+        }
+        red_flags.sort_by_key(|f| f.start);
+
+        // Evidence, label, score.
+        let w = &settings.weights;
+        let noisy_or =
+            |ws: &mut dyn Iterator<Item = f64>| 1.0 - ws.fold(1.0, |acc, x| acc * (1.0 - x));
+        let offer_evidence = noisy_or(
+            &mut red_flags
+                .iter()
+                .filter(|f| counts(f.quoted))
+                .map(|f| w.of(f.strength))
+                .chain(
+                    cues.iter()
+                        .filter(|c| c.kind == CueKind::Offer && counts(c.quoted))
+                        .map(|c| w.of(c.strength)),
+                ),
+        );
+        let report_evidence = noisy_or(
+            &mut cues
+                .iter()
+                .filter(|c| c.kind == CueKind::Report && !c.quoted)
+                .map(|c| w.of(c.strength)),
+        );
+        let certain_watched = watched.iter().any(|s| s.certainty == "certain");
+        let uncertain = watched.iter().any(|s| s.certainty == "uncertain");
+        let substance_base = if certain_watched || !drug_hits.is_empty() {
+            w.listed
+        } else if !analogue_hits.is_empty() {
+            w.analogue
+        } else if uncertain {
+            w.uncertain
+        } else if !substances.is_empty() {
+            w.bulk
+        } else {
+            0.0
+        };
+        let controlled =
+            certain_watched || uncertain || !analogue_hits.is_empty() || !drug_hits.is_empty();
+        let lr = &settings.label;
+        let label = if !controlled {
+            Label::Benign
+        } else if offer_evidence >= lr.offer_evidence
+            && offer_evidence >= report_evidence + lr.offer_margin
+        {
+            Label::Offer
+        } else {
+            Label::Mention
+        };
+        let mut evidence = 1.0 - (1.0 - substance_base) * (1.0 - offer_evidence);
+        if substance_base == 0.0 {
+            evidence *= w.no_substance_factor;
+        }
+        let score = evidence * (1.0 - w.report_damping * report_evidence);
+        let score = (score * 1000.0).round() / 1000.0;
+
+        let explanation = explain(
+            label,
+            score,
+            &substances,
+            &analogue_hits,
+            &red_flags,
+            &cues,
+            &dismissed,
+            &drug_hits,
+            (offer_evidence, report_evidence),
+            &self.registry_version,
+        );
+        Screening {
+            label,
+            score,
+            substances,
+            analogues: analogue_hits,
+            red_flags,
+            cues,
+            dismissed,
+            drugs: drug_hits,
+            explanation,
+            registry_version: self.registry_version.clone(),
+            rules_version: self.rules.version.clone(),
+        }
+    }
+
+    /// Tokens that look like SMILES (ASCII, SMILES characters only, with a branch, bond or bracket) are
+    /// parsed and classified: a listed structure is a substance, a class match or close resemblance an
+    /// analogue. Only tokens around `(`, `=` or `[` are looked at, so ordinary text costs one scan.
+    fn smiles_tokens(
+        &self,
+        text: &[u8],
+        c: &Classifier,
+        substances: &mut Vec<SubstanceHit>,
+        analogues: &mut Vec<AnalogueHit>,
+    ) {
+        let mut at = 0;
+        let mut last_end = 0;
+        while let Some(p) = memchr::memchr3(b'(', b'=', b'[', &text[at..]) {
+            let p = at + p;
+            let mut s = p;
+            while s > last_end && is_smiles_byte(text[s - 1]) {
+                s -= 1;
+            }
+            let mut e = p;
+            while e < text.len() && is_smiles_byte(text[e]) {
+                e += 1;
+            }
+            at = e.max(p + 1);
+            // Trailing sentence punctuation is not part of the token.
+            while e > s && matches!(text[e - 1], b'.' | b',') {
+                e -= 1;
+            }
+            if e <= last_end || e - s < 6 || e - s > 500 {
+                continue;
+            }
+            last_end = e;
+            let tok = &text[s..e];
+            let letters = tok
+                .iter()
+                .filter(|b| matches!(b, b'C' | b'c' | b'N' | b'n' | b'O' | b'o'))
+                .count();
+            if letters < 4 || !tok.iter().any(u8::is_ascii_digit) && !tok.contains(&b'=') {
+                continue;
+            }
+            let Ok(smiles) = std::str::from_utf8(tok) else {
+                continue;
+            };
+            let Ok(cl) = c.classify(smiles, self.as_of) else {
+                continue;
+            };
+            if !cl.listed.is_empty() {
+                for id in &cl.listed {
+                    let name = self
+                        .subs
+                        .iter()
+                        .find(|x| &x.id == id)
+                        .map_or(id.clone(), |x| x.name.clone());
+                    substances.push(SubstanceHit {
+                        id: id.clone(),
+                        name: name.clone(),
+                        matched_by: "smiles".into(),
+                        text: smiles.into(),
+                        start: s,
+                        end: e,
+                        certainty: "certain".into(),
+                        tier: if self.subs.iter().any(|x| &x.id == id && x.bulk) {
+                            "bulk".into()
+                        } else {
+                            "watched".into()
+                        },
+                        reason: format!(
+                            "the SMILES {smiles:?} is {name} (standard InChIKey {})",
+                            cl.inchikey
+                        ),
+                    });
+                }
+            } else if !cl.class_matches.is_empty() || !cl.analogue_warnings.is_empty() {
+                let rules: Vec<String> = cl
+                    .class_matches
+                    .iter()
+                    .map(|m| format!("{}:{}", m.jurisdiction, m.rule))
+                    .collect();
+                let resembles: Vec<Resemblance> = cl
+                    .analogue_warnings
+                    .iter()
+                    .map(|w| Resemblance {
+                        substance: w.substance.clone(),
+                        similarity: w.similarity,
+                    })
+                    .collect();
+                let reason = if rules.is_empty() {
+                    format!(
+                        "the SMILES {smiles:?} is not listed but resembles {}",
+                        resembles
+                            .iter()
+                            .map(|r| format!("{} ({:.2})", r.substance, r.similarity))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                } else {
+                    format!(
+                        "the SMILES {smiles:?} is not listed but falls under {}",
+                        rules.join(", ")
+                    )
+                };
+                analogues.push(AnalogueHit {
+                    text: smiles.into(),
+                    start: s,
+                    end: e,
+                    matched_by: "smiles".into(),
+                    rules,
+                    resembles,
+                    reason,
+                });
+            }
+        }
+    }
+}
+
+/// Start of the number that ends at `at` (digits, and `.` `,` or spaces between them).
+fn number_start(text: &[u8], at: usize) -> usize {
+    let mut i = at;
+    while i > 0 && text[i - 1] == b' ' {
+        i -= 1;
+    }
+    while i > 0 && (text[i - 1].is_ascii_digit() || matches!(text[i - 1], b'.' | b',')) {
+        i -= 1;
+    }
+    while i < at && !text[i].is_ascii_digit() {
+        i += 1;
+    }
+    i
+}
+
+/// Whether the name at `start..end` is glued to more of a chemical name (see `[names]` in screen.toml).
+fn continues_name(text: &[u8], start: usize, end: usize, names: &rules::Names) -> bool {
+    // Latin: `piperidine-4-carboxylate`, `piperidine-based`.
+    if text.get(end) == Some(&b'-') && text.get(end + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return true;
+    }
+    let after = std::str::from_utf8(&text[end..text.len().min(end + 4)])
+        .ok()
+        .or_else(|| {
+            (1..4)
+                .rev()
+                .find_map(|n| std::str::from_utf8(&text[end..text.len().min(end + n)]).ok())
+        })
+        .and_then(|s| s.chars().next());
+    let last = std::str::from_utf8(&text[start..end])
+        .ok()
+        .and_then(|s| s.chars().next_back());
+    let first = std::str::from_utf8(&text[start..end])
+        .ok()
+        .and_then(|s| s.chars().next());
+    let cjk = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c);
+    if let (Some(l), Some(a)) = (last, after)
+        && cjk(l)
+        && names.cjk_suffixes.contains(a)
+    {
+        return true;
+    }
+    if first.is_some_and(cjk) {
+        let before = (1..=4.min(start)).find_map(|n| {
+            std::str::from_utf8(&text[start - n..start])
+                .ok()
+                .and_then(|s| s.chars().next_back())
+        });
+        if before.is_some_and(|b| names.cjk_prefixes.contains(b)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Byte ranges between quotation marks: `"…"`, `“…”`, `«…»`, `「…」`, `『…』`, and `'…'` opened after a space or
+/// colon. Unclosed quotes are ignored.
+fn quoted_ranges(text: &[u8]) -> Vec<(usize, usize)> {
+    let Ok(s) = std::str::from_utf8(text) else {
+        return quoted_ranges(String::from_utf8_lossy(text).as_bytes())
+            .into_iter()
+            .filter(|&(_, b)| b <= text.len())
+            .collect();
+    };
+    let mut out = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    let mut prev = ' ';
+    for (i, c) in s.char_indices() {
+        match open {
+            Some((close, at)) if c == close => {
+                out.push((at, i + c.len_utf8()));
+                open = None;
+            }
+            Some(_) => {}
+            None => {
+                let close = match c {
+                    '"' => Some('"'),
+                    '“' => Some('”'),
+                    '«' => Some('»'),
+                    '「' => Some('」'),
+                    '『' => Some('』'),
+                    '\'' if prev.is_whitespace() || prev == ':' => Some('\''),
+                    _ => None,
+                };
+                if let Some(cl) = close {
+                    open = Some((cl, i));
+                }
+            }
+        }
+        prev = c;
+    }
+    out
+}
+
+fn is_smiles_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"()[]=#@+-/\\%.:*".contains(&b)
+}
+
+fn flag(cue: &Cue, text: String, start: usize, end: usize, quoted: bool) -> FlagHit {
+    FlagHit {
+        id: cue.id.clone(),
+        label: cue.label.clone(),
+        text,
+        start,
+        end,
+        source: match &cue.url {
+            Some(u) => format!("{} <{u}>", cue.source),
+            None => cue.source.clone(),
+        },
+        strength: cue.strength,
+        quoted,
+    }
+}
+
+fn quote_list(xs: &[String]) -> String {
+    let mut uniq: Vec<&String> = Vec::new();
+    for x in xs {
+        if !uniq.iter().any(|u| u.eq_ignore_ascii_case(x)) {
+            uniq.push(x);
+        }
+    }
+    uniq.iter()
+        .map(|x| format!("{x:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    label: Label,
+    score: f64,
+    substances: &[SubstanceHit],
+    analogues: &[AnalogueHit],
+    flags: &[FlagHit],
+    cues: &[CueHit],
+    dismissed: &[Dismissed],
+    drugs: &[DrugHit],
+    (offer, report): (f64, f64),
+    registry_version: &str,
+) -> String {
+    let mut out = format!("{} (score {score:.2}). ", label.as_str().to_uppercase());
+    let watched: Vec<&SubstanceHit> = substances.iter().filter(|s| s.tier == "watched").collect();
+    if !drugs.is_empty() {
+        let _ = write!(
+            out,
+            "Controlled drugs named: {}. ",
+            drugs
+                .iter()
+                .map(|d| format!("{:?} [bytes {}-{}]", d.text, d.start, d.end))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if watched.is_empty() && analogues.is_empty() {
+        out.push_str("No controlled precursor is named");
+    } else {
+        out.push_str("Substances: ");
+        let parts: Vec<String> = watched
+            .iter()
+            .map(|s| format!("{} [bytes {}-{}]", s.reason, s.start, s.end))
+            .chain(
+                analogues
+                    .iter()
+                    .map(|a| format!("{} [bytes {}-{}]", a.reason, a.start, a.end)),
+            )
+            .collect();
+        out.push_str(&parts.join("; "));
+    }
+    out.push_str(". ");
+    let bulk: Vec<&SubstanceHit> = substances.iter().filter(|s| s.tier == "bulk").collect();
+    if !bulk.is_empty() {
+        let _ = write!(
+            out,
+            "Also named, not scored: {}. ",
+            bulk.iter()
+                .map(|s| format!("{} ({:?} [bytes {}-{}])", s.name, s.text, s.start, s.end))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for d in dismissed {
+        let _ = write!(
+            out,
+            "{:?} [bytes {}-{}] {}. ",
+            d.text, d.start, d.end, d.reason
+        );
+    }
+    if !flags.is_empty() {
+        let _ = write!(
+            out,
+            "Red flags: {}. ",
+            flags
+                .iter()
+                .map(|f| format!(
+                    "{} ({:?} [bytes {}-{}]{}; {})",
+                    f.label,
+                    f.text,
+                    f.start,
+                    f.end,
+                    if f.quoted { ", quoted" } else { "" },
+                    f.source
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    for (kind, title) in [
+        (CueKind::Offer, "Offer cues"),
+        (CueKind::Report, "Reporting cues"),
+    ] {
+        let list: Vec<String> = cues
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| {
+                format!(
+                    "{} ({:?} [bytes {}-{}]{})",
+                    c.label,
+                    c.text,
+                    c.start,
+                    c.end,
+                    if c.quoted { ", quoted" } else { "" }
+                )
+            })
+            .collect();
+        if !list.is_empty() {
+            let _ = write!(out, "{title}: {}. ", list.join("; "));
+        }
+    }
+    let _ = write!(
+        out,
+        "Offer evidence {offer:.2} against reporting evidence {report:.2}. Registry {registry_version}."
+    );
+    out
+}
+
+/// Common misspellings of a normalised name (only names of 8 or more bytes), alone and combined: `…yl`
+/// → `…il` (`fentanil`), a dropped final `e` (`piperidon`), `ph` → `f` (`fenethyl`).
+fn variants(key: &str) -> Vec<String> {
+    if key.len() < 8 || !key.is_ascii() {
+        return Vec::new();
+    }
+    let transforms: [fn(&str) -> Option<String>; 3] = [
+        |k| k.strip_suffix("yl").map(|stem| format!("{stem}il")),
+        |k| k.strip_suffix('e').map(str::to_string),
+        |k| k.contains("ph").then(|| k.replace("ph", "f")),
+    ];
+    let mut out = vec![key.to_string()];
+    for t in transforms {
+        let more: Vec<String> = out.iter().filter_map(|k| t(k)).collect();
+        out.extend(more);
+    }
+    out.retain(|v| v != key);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The names in a class-rule example's `name`: the text before a parenthesis and the parenthesised one.
+fn example_names(name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    match name.split_once(" (") {
+        Some((head, rest)) => {
+            out.push(head.trim());
+            if let Some(inner) = rest.strip_suffix(')') {
+                out.push(inner.trim());
+            }
+        }
+        None => out.push(name.trim()),
+    }
+    out.retain(|n| !n.is_empty());
+    out
+}
+
+/// The largest char boundary ≤ `i` (an invalid byte counts as its own character).
+fn char_floor(text: &[u8], mut i: usize) -> usize {
+    let mut steps = 0;
+    while i > 0 && i < text.len() && (text[i] & 0xc0) == 0x80 && steps < 3 {
+        i -= 1;
+        steps += 1;
+    }
+    i
+}
+
+/// The smallest char boundary ≥ `i`.
+fn char_ceil(text: &[u8], mut i: usize) -> usize {
+    let mut steps = 0;
+    while i < text.len() && (text[i] & 0xc0) == 0x80 && steps < 4 {
+        i += 1;
+        steps += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests;

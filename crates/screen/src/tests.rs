@@ -1,0 +1,326 @@
+//! Engine tests with small inline rules (the shipped rules are tested by `tests/embedded.rs` and the
+//! evaluation set).
+
+use std::sync::{Arc, OnceLock};
+
+use super::*;
+
+const CUES: &str = r#"
+[[cue]]
+id = "ship-us-mx-ca"
+kind = "red_flag"
+label = "promises delivery to the US, Mexico or Canada"
+strength = "strong"
+source = "FinCEN FIN-2024-A002"
+en = ["safe delivery to usa", "ship to mexico"]
+es = ["envío seguro a méxico"]
+zh = ["安全送达美国"]
+
+[[cue]]
+id = "crypto"
+kind = "red_flag"
+label = "crypto payment"
+strength = "strong"
+source = "FinCEN FIN-2024-A002"
+en = ["usdt", "bitcoin", "btc"]
+
+[[cue]]
+id = "cas-only"
+kind = "red_flag"
+label = "listed by CAS number only"
+strength = "moderate"
+source = "INCB"
+computed = "cas-only"
+
+[[cue]]
+id = "mixed-catalogue"
+kind = "red_flag"
+label = "precursors offered with drugs"
+strength = "strong"
+source = "ONDCP 2019"
+computed = "mixed-catalogue"
+
+[[cue]]
+id = "price"
+kind = "offer"
+label = "price"
+strength = "moderate"
+source = "project vocabulary"
+en = ["price", "per kg", "in stock"]
+zh = ["价格", "现货"]
+
+[[cue]]
+id = "news"
+kind = "report"
+label = "news or enforcement"
+strength = "strong"
+source = "project vocabulary"
+en = ["seized", "indicted", "arrested"]
+"#;
+
+const CONTEXT: &str = r#"
+[[term]]
+text = "NPP"
+substance = "npp"
+other_meaning = "nandrolone phenylpropionate (anabolic steroid)"
+controlled = ["fentanyl", "piperidone"]
+other = ["steroid", "nandrolone", "bodybuilding", "mg/ml", "injectable"]
+"#;
+
+fn registry() -> &'static Arc<Registry> {
+    static R: OnceLock<Arc<Registry>> = OnceLock::new();
+    R.get_or_init(|| Arc::new(Registry::embedded().expect("registry")))
+}
+
+fn screener() -> &'static Screener {
+    static S: OnceLock<Screener> = OnceLock::new();
+    S.get_or_init(|| {
+        let settings = include_str!("../../../data/screen/screen.toml");
+        let rules = Rules::from_strs(CUES, CONTEXT, settings).expect("rules");
+        let classifier = Arc::new(Classifier::new(registry().clone()).expect("classifier"));
+        let date = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        Screener::new(registry(), rules, Some(classifier), date).expect("screener")
+    })
+}
+
+fn screen(text: &str) -> Screening {
+    screener().screen(text.as_bytes())
+}
+
+fn ids(s: &Screening) -> Vec<&str> {
+    s.substances.iter().map(|h| h.id.as_str()).collect()
+}
+
+#[test]
+fn obfuscated_offer_is_found_with_spans() {
+    let text =
+        "Hot sale N\u{200b}Р-P (CAS 39742-60-4), price per kg, safe delivery to USA, pay USDT";
+    let s = screen(text);
+    assert_eq!(s.label, Label::Offer, "{}", s.explanation);
+    assert!(ids(&s).iter().all(|&i| i == "npp"), "{:?}", ids(&s));
+    let abbr = s
+        .substances
+        .iter()
+        .find(|h| h.matched_by == "abbreviation")
+        .expect("abbreviation hit");
+    assert_eq!(&text[abbr.start..abbr.end], "N\u{200b}Р-P");
+    assert_eq!(abbr.certainty, "certain", "confirmed by the CAS RN");
+    let cas = s
+        .substances
+        .iter()
+        .find(|h| h.matched_by == "cas")
+        .expect("cas");
+    assert_eq!(&text[cas.start..cas.end], "39742-60-4");
+    let flags: Vec<&str> = s.red_flags.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(flags, ["ship-us-mx-ca", "crypto"]);
+    for f in &s.red_flags {
+        assert_eq!(&text[f.start..f.end], f.text);
+        assert!(!f.source.is_empty());
+    }
+    assert!(s.explanation.starts_with("OFFER"), "{}", s.explanation);
+    assert!(s.explanation.contains("FinCEN"), "{}", s.explanation);
+}
+
+#[test]
+fn steroid_npp_is_dismissed_with_the_reason() {
+    let s = screen("NPP 100mg/ml injectable, bodybuilding cycle, price per kg");
+    assert_eq!(s.label, Label::Benign, "{}", s.explanation);
+    assert!(s.substances.is_empty());
+    assert_eq!(s.dismissed.len(), 1);
+    assert!(
+        s.dismissed[0].reason.contains("nandrolone"),
+        "{:?}",
+        s.dismissed
+    );
+}
+
+#[test]
+fn bare_ambiguous_abbreviation_is_uncertain_not_dropped() {
+    let s = screen("we have NPP");
+    assert_eq!(s.substances.len(), 1, "{}", s.explanation);
+    assert_eq!(s.substances[0].certainty, "uncertain");
+    assert!(s.substances[0].reason.contains("can also mean"));
+}
+
+#[test]
+fn news_quoting_an_ad_is_a_mention() {
+    let s = screen(
+        "Two executives were indicted and 200 kg of N-phenethyl-4-piperidone seized; the ad promised safe delivery to USA.",
+    );
+    assert_eq!(s.label, Label::Mention, "{}", s.explanation);
+    assert_eq!(ids(&s), ["npp"]);
+}
+
+#[test]
+fn a_name_inside_a_longer_name_is_not_reported() {
+    // "4-piperidone" is inside "N-phenethyl-4-piperidone"; only NPP is named.
+    let s = screen("N-phenethyl-4-piperidone 99%");
+    assert_eq!(ids(&s), ["npp"], "{}", s.explanation);
+}
+
+#[test]
+fn cas_only_listing_raises_the_flag() {
+    let s = screen("39742-60-4 in stock, price");
+    assert!(
+        s.red_flags.iter().any(|f| f.id == "cas-only"),
+        "{}",
+        s.explanation
+    );
+    let s = screen("NPP 39742-60-4 piperidone in stock");
+    assert!(!s.red_flags.iter().any(|f| f.id == "cas-only"));
+}
+
+#[test]
+fn mixed_catalogue() {
+    let s = screen("We sell 1-boc-4-piperidone and fentanyl, price per kg");
+    assert!(
+        s.red_flags.iter().any(|f| f.id == "mixed-catalogue"),
+        "{}",
+        s.explanation
+    );
+}
+
+#[test]
+fn two_strong_flags_score_above_one_and_nothing_saturates() {
+    let one = screen("ANPP price, safe delivery to USA");
+    let two = screen("ANPP price, safe delivery to USA, bitcoin");
+    assert!(two.score > one.score, "{} vs {}", two.score, one.score);
+    let many = screen(
+        "ANPP NPP 4-AP price per kg in stock safe delivery to USA ship to mexico bitcoin usdt 价格 现货",
+    );
+    assert!(many.score < 1.0 && many.score > two.score);
+}
+
+#[test]
+fn bulk_solvent_alone_is_benign_but_reported() {
+    let s = screen("Acetone 99.5% technical grade, 200 L drum, price per kg");
+    assert_eq!(s.label, Label::Benign, "{}", s.explanation);
+    assert_eq!(ids(&s), ["acetone"]);
+    assert_eq!(s.substances[0].tier, "bulk");
+    assert!(s.explanation.contains("not scored"));
+}
+
+#[test]
+fn spanish_and_chinese_cues() {
+    let s = screen("Vendemos ANPP, envío seguro a México");
+    assert!(
+        s.red_flags.iter().any(|f| f.id == "ship-us-mx-ca"),
+        "{}",
+        s.explanation
+    );
+    let s = screen("ANPP 现货 安全送达美国");
+    assert_eq!(s.label, Label::Offer, "{}", s.explanation);
+}
+
+#[test]
+fn misspelling_variant() {
+    let s = screen("N-fenethyl-4-piperidon for sale");
+    assert_eq!(ids(&s), ["npp"], "{}", s.explanation);
+    assert_eq!(s.substances[0].matched_by, "variant");
+}
+
+#[test]
+fn smiles_in_text_is_classified() {
+    // 1-boc-4-AP with a fluorine on the aniline ring: not listed itself, inside the US 4-AP family.
+    let text = "new product CC(C)(C)OC(=O)N1CCC(Nc2ccc(F)cc2)CC1 in stock";
+    let s = screen(text);
+    assert_eq!(s.analogues.len(), 1, "{}", s.explanation);
+    let a = &s.analogues[0];
+    assert_eq!(
+        &text[a.start..a.end],
+        "CC(C)(C)OC(=O)N1CCC(Nc2ccc(F)cc2)CC1"
+    );
+    assert!(
+        a.rules.iter().any(|r| r.starts_with("US:")),
+        "{:?}",
+        a.rules
+    );
+    // A listed structure is a substance.
+    let s = screen("O=C1CCN(CCc2ccccc2)CC1 price");
+    assert_eq!(ids(&s), ["npp"]);
+    assert_eq!(s.substances[0].matched_by, "smiles");
+}
+
+#[test]
+fn long_texts_are_screened_in_windows_with_exact_offsets() {
+    let filler = "lorem ipsum dolor ".repeat(70_000); // ~1.2 MB
+    let mut text = filler.clone();
+    let at1 = text.len();
+    text.push_str(" ANPP ");
+    // Put a name across the 1 MiB window edge.
+    let mut t2 = String::new();
+    let edge = WINDOW - 3;
+    t2.push_str(&"x ".repeat(edge / 2));
+    let at2 = t2.len();
+    t2.push_str("N-phenethyl-4-piperidone and more");
+    for (t, at, id) in [(&text, at1 + 1, "anpp"), (&t2, at2, "npp")] {
+        let s = screen(t);
+        let hits: Vec<_> = s.substances.iter().filter(|h| h.id == id).collect();
+        assert_eq!(hits.len(), 1, "{id}: {:?}", s.substances);
+        assert_eq!(hits[0].start, at);
+    }
+}
+
+#[test]
+fn garbage_does_not_panic() {
+    for t in [
+        &b""[..],
+        b"\xff\xfe\xfd",
+        b"\x00\x01\x02NPP\x00",
+        "\u{200b}\u{200b}".as_bytes(),
+        "((((((((((((((((((((((((((((((((((((((((((((".as_bytes(),
+        b"C1CCCCC1C1CCCCC1C1CCCCC1(=O)[[[[[",
+    ] {
+        let _ = screener().screen(t);
+    }
+}
+
+#[test]
+fn bad_rules_are_rejected_with_file_and_record() {
+    let settings = include_str!("../../../data/screen/screen.toml");
+    let bad = "[[cue]]\nid = \"x\"\nkind = \"red_flag\"\nlabel = \"x\"\nstrength = \"strong\"\nen = [\"a\"]\n";
+    let e = Rules::from_strs(bad, "", settings).expect_err("no source");
+    assert_eq!(e[0].file, "cues.toml");
+    assert!(e[0].message.contains("source"), "{e:?}");
+    let e = Rules::from_strs("[[cue]]\nid = 1\n", "", settings).expect_err("type");
+    assert!(e[0].message.contains("id"), "{e:?}");
+    let ctx =
+        "[[term]]\ntext = \"X\"\nsubstance = \"no-such\"\nother_meaning = \"y\"\nother = [\"z\"]\n";
+    let rules = Rules::from_strs("", ctx, settings).expect("parses");
+    let r = Screener::new(registry(), rules, None, NaiveDate::MIN);
+    assert!(matches!(r, Err(BuildError::Rules(_))));
+}
+
+proptest::proptest! {
+    /// Whatever the text, every span lies inside it and holds the text reported, origins never
+    /// decrease, and the score stays in [0, 1).
+    #[test]
+    fn spans_are_sound(parts in proptest::collection::vec(
+        proptest::prop_oneof![
+            proptest::string::string_regex("[ -~]{0,12}").expect("regex"),
+            proptest::strategy::Just("NPP".to_string()),
+            proptest::strategy::Just("39742-60-4".to_string()),
+            proptest::strategy::Just("\u{200b}".to_string()),
+            proptest::strategy::Just("Р".to_string()),
+            proptest::strategy::Just("安全送达美国".to_string()),
+            proptest::strategy::Just("é".to_string()),
+            proptest::strategy::Just("safe delivery to USA".to_string()),
+        ], 0..12), junk in proptest::collection::vec(proptest::num::u8::ANY, 0..4)) {
+        let mut bytes = parts.concat().into_bytes();
+        bytes.extend(junk);
+        let mut n = Normalized::new();
+        n.fill(&bytes, 0);
+        for i in 1..n.len() {
+            proptest::prop_assert!(n.origin(i) >= n.origin(i - 1));
+            proptest::prop_assert!(n.origin(i) < bytes.len());
+        }
+        let s = screener().screen(&bytes);
+        proptest::prop_assert!((0.0..1.0).contains(&s.score));
+        for (a, b, t) in s.substances.iter().map(|h| (h.start, h.end, &h.text))
+            .chain(s.red_flags.iter().map(|f| (f.start, f.end, &f.text)))
+            .chain(s.cues.iter().map(|c| (c.start, c.end, &c.text))) {
+            proptest::prop_assert!(a < b && b <= bytes.len());
+            proptest::prop_assert_eq!(&String::from_utf8_lossy(&bytes[a..b]), t);
+        }
+    }
+}

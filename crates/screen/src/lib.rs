@@ -154,7 +154,8 @@ pub struct FlagHit {
     pub start: usize,
     /// Byte offset of the end.
     pub end: usize,
-    /// The advisory that names this red flag.
+    /// The advisory or case that names this red flag (short citation; the full reference is in the rules,
+    /// `data/screen/cues.toml`).
     pub source: String,
     /// `strong`, `moderate`, `weak`.
     pub strength: Strength,
@@ -224,7 +225,7 @@ pub struct Screening {
     pub analogues: Vec<AnalogueHit>,
     /// Red flags, with their sources.
     pub red_flags: Vec<FlagHit>,
-    /// Offer and reporting cues.
+    /// Offer and reporting cues (listed when something controlled is named: they decide the label).
     pub cues: Vec<CueHit>,
     /// Abbreviations read as their other, uncontrolled meaning.
     pub dismissed: Vec<Dismissed>,
@@ -258,8 +259,6 @@ enum Meaning {
         controlled: bool,
     },
     Drug,
-    /// A unit of quantity or `%`; counts only right after a number.
-    Unit,
     Analogue(u32),
 }
 
@@ -312,6 +311,8 @@ impl Patterns {
 pub struct Scratch {
     norm: Normalized,
     hits: Vec<RawHit>,
+    /// First quantity (number with a unit) found: original span.
+    quantity: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -319,8 +320,6 @@ struct RawHit {
     pattern: u32,
     start: usize,
     end: usize,
-    /// The normalised byte before the match is a digit (`25 kg`, `99%`).
-    after_digit: bool,
 }
 
 /// The compiled screener. Cheap to share between threads (`&Screener` is all `screen` needs).
@@ -333,6 +332,8 @@ pub struct Screener {
     cas_only: Option<u32>,
     mixed: Option<u32>,
     quantity: Option<u32>,
+    /// Normalised units, longest first.
+    units: Vec<Vec<u8>>,
     classifier: Option<Arc<Classifier>>,
     as_of: NaiveDate,
     registry_version: String,
@@ -533,11 +534,19 @@ impl Screener {
         for w in d.en.iter().chain(&d.es).chain(&d.zh) {
             b.add(w, Meaning::Drug);
         }
-        for u in &rules.settings.quantity.units {
-            b.add(u, Meaning::Unit);
-        }
-        // Sellers write CAS RNs cut short: `CAS79099` (certain with the word CAS), a bare `79099`
-        // (uncertain: five digits can be anything).
+        let mut units: Vec<Vec<u8>> = rules
+            .settings
+            .quantity
+            .units
+            .iter()
+            .map(|u| Normalized::pattern(u).into_bytes())
+            .filter(|u| !u.is_empty())
+            .collect();
+        // Longest first, so `kg/drum` wins over `kg`.
+        units.sort_by_key(|u| std::cmp::Reverse(u.len()));
+        units.dedup();
+        // Sellers write CAS RNs cut short: `79099` for 79099-07-3. Uncertain (five digits can be anything)
+        // unless the word CAS stands right before it.
         for (si, s) in registry.substances().iter().enumerate() {
             for c in &s.cas {
                 let Some(head) = c.rn.split('-').next() else {
@@ -547,16 +556,6 @@ impl Screener {
                     continue;
                 }
                 let written: Arc<str> = Arc::from(c.rn.as_str());
-                b.add(
-                    &format!("CAS {head}"),
-                    Meaning::Substance {
-                        sub: si as u32,
-                        matched_by: "cas-prefix",
-                        written: written.clone(),
-                        ambiguous: false,
-                        term: None,
-                    },
-                );
                 b.add(
                     head,
                     Meaning::Substance {
@@ -613,11 +612,11 @@ impl Screener {
 
         let ac = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             .build(&b.patterns)
             .or_else(|_| {
                 AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
+                    .match_kind(MatchKind::LeftmostLongest)
                     .build(&b.patterns)
             })
             .map_err(|e| BuildError::Automaton(e.to_string()))?;
@@ -630,6 +629,7 @@ impl Screener {
             cas_only,
             mixed,
             quantity,
+            units,
             classifier,
             as_of,
             registry_version: registry.version().to_string(),
@@ -654,12 +654,13 @@ impl Screener {
     /// [`Screener::screen`] with reusable buffers.
     pub fn screen_with(&self, text: &[u8], scratch: &mut Scratch) -> Screening {
         self.collect(text, scratch);
-        self.read(text, &scratch.hits)
+        self.read(text, &scratch.hits, scratch.quantity)
     }
 
     /// Find every pattern match at word edges, window by window, with original offsets.
     fn collect(&self, text: &[u8], scratch: &mut Scratch) {
         scratch.hits.clear();
+        scratch.quantity = None;
         let mut from = 0usize;
         loop {
             let owned_end = (from + WINDOW).min(text.len());
@@ -667,10 +668,21 @@ impl Screener {
             let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
             scratch.norm.fill(&text[ws..we], ws);
             let n = &scratch.norm;
-            for m in self.ac.find_overlapping_iter(&n.bytes) {
+            // Leftmost-longest matches; where one fails the word-edge test, look again from the next
+            // byte, so a shorter pattern starting later is still found.
+            let mut pos = 0;
+            while pos < n.bytes.len() {
+                let Some(m) = self
+                    .ac
+                    .find(aho_corasick::Input::new(&n.bytes).range(pos..))
+                else {
+                    break;
+                };
                 if !n.at_edges(m.start(), m.end()) {
+                    pos = m.start() + 1;
                     continue;
                 }
+                pos = m.end();
                 let (s, e) = n.span(m.start(), m.end(), text);
                 // Each window owns the matches that start in it.
                 if s < from || (s >= owned_end && owned_end < text.len()) {
@@ -680,8 +692,10 @@ impl Screener {
                     pattern: m.pattern().as_u32(),
                     start: s,
                     end: e,
-                    after_digit: m.start() > 0 && n.bytes[m.start() - 1].is_ascii_digit(),
                 });
+            }
+            if scratch.quantity.is_none() {
+                scratch.quantity = self.find_quantity(&scratch.norm, text, from, owned_end);
             }
             if owned_end >= text.len() {
                 break;
@@ -691,7 +705,7 @@ impl Screener {
     }
 
     /// Turn matches into findings, a label, a score and an explanation.
-    fn read(&self, text: &[u8], hits: &[RawHit]) -> Screening {
+    fn read(&self, text: &[u8], hits: &[RawHit], quantity: Option<(usize, usize)>) -> Screening {
         let settings = &self.rules.settings;
         let slice = |s: usize, e: usize| String::from_utf8_lossy(&text[s..e]).into_owned();
 
@@ -704,7 +718,6 @@ impl Screener {
         let mut cands: Vec<Cand> = Vec::new();
         let mut context: Vec<(u32, bool, usize, usize)> = Vec::new();
         let mut cue_spans: FxHashMap<u32, Vec<(usize, usize)>> = FxHashMap::default();
-        let mut quantity: Option<(usize, usize)> = None;
         let mut drugs: Vec<(usize, usize)> = Vec::new();
         let mut analogues: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
         for h in hits {
@@ -719,30 +732,19 @@ impl Screener {
                         context.push((*term, *controlled, h.start, h.end))
                     }
                     Meaning::Cue(c) => cue_spans.entry(*c).or_default().push((h.start, h.end)),
-                    Meaning::Unit => {
-                        let from = number_start(text, h.start);
-                        // A percentage is a purity only from 90 up: `99%`, not `54% of filings`.
-                        let unit = &text[h.start..h.end];
-                        let percent = unit == b"%" || unit == "％".as_bytes();
-                        let purity = || {
-                            std::str::from_utf8(&text[from..h.start])
-                                .ok()
-                                .and_then(|n| n.trim().replace(',', ".").parse::<f64>().ok())
-                                .is_some_and(|v| (90.0..=100.0).contains(&v))
-                        };
-                        if h.after_digit
-                            && (!percent || purity())
-                            && quantity.is_none_or(|(s, _)| h.start < s)
-                        {
-                            quantity = Some((from, h.end));
-                        }
-                    }
                     Meaning::Drug => drugs.push((h.start, h.end)),
                     Meaning::Analogue(a) => {
                         analogues.entry(*a).or_insert((h.start, h.end));
                     }
                 }
             }
+        }
+        if cands.is_empty()
+            && drugs.is_empty()
+            && analogues.is_empty()
+            && (self.classifier.is_none() || smiles_candidates(text).is_empty())
+        {
+            return self.nothing_controlled(text, cue_spans, quantity);
         }
         let spans: Vec<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
         cands.retain(|c| {
@@ -791,12 +793,20 @@ impl Screener {
             let as_written = slice(c.start, c.end);
             let how = match *matched_by {
                 "cas" => format!("CAS RN {written}"),
+                "cas-prefix" => format!("the start of CAS RN {written}"),
                 "variant" => format!("a spelling variant of the registry name {written:?}"),
                 other => format!("registry {other} {written:?}"),
             };
             let mut certainty = "certain";
             let mut reason = format!("{as_written:?} is {how} of {}", info.name);
-            if *ambiguous {
+            let cas_word = *matched_by == "cas-prefix" && preceded_by_cas(text, c.start);
+            if cas_word {
+                reason = format!(
+                    "{as_written:?} after the word CAS is the start of CAS RN {written} of {}",
+                    info.name
+                );
+            }
+            if *ambiguous && !cas_word {
                 let near = |s: usize, e: usize| {
                     s + window >= c.start && e <= c.end + window && (s, e) != (c.start, c.end)
                 };
@@ -906,7 +916,16 @@ impl Screener {
 
         // Cues and flags, in text order. Text inside quotation marks is somebody else's words: when the
         // text around it reports (news, a court, a question), a quoted offer is not the author's offer.
-        let quotes = quoted_ranges(text);
+        // Quotes matter only when both offer and reporting words are present.
+        let kinds: FxHashSet<CueKind> = cue_spans
+            .keys()
+            .map(|&c| self.rules.cues[c as usize].kind)
+            .collect();
+        let quotes = if kinds.contains(&CueKind::Report) && kinds.len() > 1 {
+            quoted_ranges(text)
+        } else {
+            Vec::new()
+        };
         let quoted = |s: usize, e: usize| quotes.iter().any(|&(a, b)| a <= s && e <= b);
         let mut firsts: Vec<(u32, (usize, usize), bool)> = cue_spans
             .into_iter()
@@ -1094,6 +1113,120 @@ impl Screener {
         }
     }
 
+    /// The answer for a text that names nothing controlled (most texts): benign, with its red flags (they
+    /// still sort a queue), without the cue list and the long explanation that only a finding needs.
+    fn nothing_controlled(
+        &self,
+        text: &[u8],
+        cue_spans: FxHashMap<u32, Vec<(usize, usize)>>,
+        quantity: Option<(usize, usize)>,
+    ) -> Screening {
+        let w = &self.rules.settings.weights;
+        let (mut keep_offer, mut keep_report) = (1.0, 1.0);
+        let mut red_flags = Vec::new();
+        for (&ci, spans) in &cue_spans {
+            let cue = &self.rules.cues[ci as usize];
+            let weight = w.of(cue.strength);
+            match cue.kind {
+                CueKind::RedFlag => {
+                    keep_offer *= 1.0 - weight;
+                    let (s, e) = spans.iter().copied().min().unwrap_or((0, 0));
+                    let t = String::from_utf8_lossy(&text[s..e]).into_owned();
+                    red_flags.push(flag(cue, t, s, e, false));
+                }
+                CueKind::Offer => keep_offer *= 1.0 - weight,
+                CueKind::Report => keep_report *= 1.0 - weight,
+            }
+        }
+        if let (Some(ci), Some(_)) = (self.quantity, quantity) {
+            keep_offer *= 1.0 - w.of(self.rules.cues[ci as usize].strength);
+        }
+        red_flags.sort_by_key(|f| f.start);
+        let score = (1.0 - keep_offer)
+            * w.no_substance_factor
+            * (1.0 - w.report_damping * (1.0 - keep_report));
+        let score = (score * 1000.0).round() / 1000.0;
+        let mut explanation =
+            format!("BENIGN (score {score:.2}). No controlled substance is named.");
+        if !red_flags.is_empty() {
+            explanation.push_str(" Red flags: ");
+            for (i, f) in red_flags.iter().enumerate() {
+                if i > 0 {
+                    explanation.push_str("; ");
+                }
+                let _ = write!(
+                    explanation,
+                    "{} ({:?} [bytes {}-{}]; {})",
+                    f.label, f.text, f.start, f.end, f.source
+                );
+            }
+            explanation.push('.');
+        }
+        let _ = write!(explanation, " Registry {}.", self.registry_version);
+        Screening {
+            label: Label::Benign,
+            score,
+            substances: Vec::new(),
+            analogues: Vec::new(),
+            red_flags,
+            cues: Vec::new(),
+            dismissed: Vec::new(),
+            drugs: Vec::new(),
+            explanation,
+            registry_version: self.registry_version.clone(),
+            rules_version: self.rules.version.clone(),
+        }
+    }
+
+    /// The first number followed by a unit (`25 kg`, `200L`, `99%`, `1公斤`) that starts in
+    /// `from..to` of the original. A percentage counts only from 90 to 100 (a purity, not `54% of
+    /// filings`).
+    fn find_quantity(
+        &self,
+        n: &Normalized,
+        text: &[u8],
+        from: usize,
+        to: usize,
+    ) -> Option<(usize, usize)> {
+        let b = &n.bytes;
+        let mut i = 0;
+        while i < b.len() {
+            let Some(d) = b[i..].iter().position(u8::is_ascii_digit) else {
+                return None;
+            };
+            let mut j = i + d;
+            let start = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            i = j.max(start + 1);
+            let rest = &b[j.min(b.len())..];
+            let Some(u) = self.units.iter().find(|u| rest.starts_with(u)) else {
+                continue;
+            };
+            let end = j + u.len();
+            if !n.at_edges(j, end) {
+                continue;
+            }
+            let (s, e) = n.span(start, end, text);
+            if s < from || s >= to {
+                continue;
+            }
+            if u.as_slice() == b"%" {
+                let number = number_start(text, n.origin(j));
+                let value = std::str::from_utf8(&text[number..n.origin(j)])
+                    .ok()
+                    .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok());
+                if !value.is_some_and(|v| (90.0..=100.0).contains(&v)) {
+                    continue;
+                }
+                return Some((number, e));
+            }
+            return Some((number_start(text, n.origin(j)).min(s), e));
+        }
+        None
+    }
+
     /// Tokens that look like SMILES (ASCII, SMILES characters only, with a branch, bond or bracket) are
     /// parsed and classified: a listed structure is a substance, a class match or close resemblance an
     /// analogue. Only tokens around `(`, `=` or `[` are looked at, so ordinary text costs one scan.
@@ -1104,41 +1237,14 @@ impl Screener {
         substances: &mut Vec<SubstanceHit>,
         analogues: &mut Vec<AnalogueHit>,
     ) {
-        let mut at = 0;
-        let mut last_end = 0;
-        while let Some(p) = memchr::memchr3(b'(', b'=', b'[', &text[at..]) {
-            let p = at + p;
-            let mut s = p;
-            while s > last_end && is_smiles_byte(text[s - 1]) {
-                s -= 1;
-            }
-            let mut e = p;
-            while e < text.len() && is_smiles_byte(text[e]) {
-                e += 1;
-            }
-            at = e.max(p + 1);
-            // Trailing sentence punctuation is not part of the token.
-            while e > s && matches!(text[e - 1], b'.' | b',') {
-                e -= 1;
-            }
-            if e <= last_end || e - s < 6 || e - s > 500 {
-                continue;
-            }
-            last_end = e;
-            let tok = &text[s..e];
-            let letters = tok
-                .iter()
-                .filter(|b| matches!(b, b'C' | b'c' | b'N' | b'n' | b'O' | b'o'))
-                .count();
-            if letters < 4 || !tok.iter().any(u8::is_ascii_digit) && !tok.contains(&b'=') {
-                continue;
-            }
-            let Ok(smiles) = std::str::from_utf8(tok) else {
+        for (s, e) in smiles_candidates(text) {
+            let Ok(smiles) = std::str::from_utf8(&text[s..e]) else {
                 continue;
             };
             let Ok(cl) = c.classify(smiles, self.as_of) else {
                 continue;
             };
+
             if !cl.listed.is_empty() {
                 for id in &cl.listed {
                     let name = self
@@ -1206,6 +1312,19 @@ impl Screener {
             }
         }
     }
+}
+
+/// Whether the word `CAS` (any case, then optional spaces, `:`, `#`, `No.`) comes right before `at`.
+fn preceded_by_cas(text: &[u8], at: usize) -> bool {
+    let head = &text[at.saturating_sub(12)..at];
+    let trimmed: Vec<u8> = head
+        .iter()
+        .rev()
+        .skip_while(|b| matches!(b, b' ' | b':' | b'#' | b'.' | b'-'))
+        .copied()
+        .collect();
+    let t: Vec<u8> = trimmed.iter().rev().map(u8::to_ascii_lowercase).collect();
+    t.ends_with(b"cas") || t.ends_with(b"casno") || t.ends_with(b"cas no")
 }
 
 /// Start of the number that ends at `at` (digits, and `.` `,` or spaces between them).
@@ -1302,6 +1421,44 @@ fn quoted_ranges(text: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// Spans of tokens that look like SMILES: ASCII, SMILES characters only, 6 to 500 bytes, around a `(`,
+/// `=` or `[`, with at least four C/N/O atoms and a ring digit or double bond.
+fn smiles_candidates(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut last_end = 0;
+    while let Some(p) = memchr::memchr3(b'(', b'=', b'[', &text[at..]) {
+        let p = at + p;
+        let mut s = p;
+        while s > last_end && is_smiles_byte(text[s - 1]) {
+            s -= 1;
+        }
+        let mut e = p;
+        while e < text.len() && is_smiles_byte(text[e]) {
+            e += 1;
+        }
+        at = e.max(p + 1);
+        // Trailing sentence punctuation is not part of the token.
+        while e > s && matches!(text[e - 1], b'.' | b',') {
+            e -= 1;
+        }
+        if e <= last_end || e - s < 6 || e - s > 500 {
+            continue;
+        }
+        last_end = e;
+        let tok = &text[s..e];
+        let letters = tok
+            .iter()
+            .filter(|b| matches!(b, b'C' | b'c' | b'N' | b'n' | b'O' | b'o'))
+            .count();
+        if letters < 4 || !tok.iter().any(u8::is_ascii_digit) && !tok.contains(&b'=') {
+            continue;
+        }
+        out.push((s, e));
+    }
+    out
+}
+
 fn is_smiles_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"()[]=#@+-/\\%.:*".contains(&b)
 }
@@ -1313,10 +1470,7 @@ fn flag(cue: &Cue, text: String, start: usize, end: usize, quoted: bool) -> Flag
         text,
         start,
         end,
-        source: match &cue.url {
-            Some(u) => format!("{} <{u}>", cue.source),
-            None => cue.source.clone(),
-        },
+        source: cue.cite.clone(),
         strength: cue.strength,
         quoted,
     }

@@ -84,6 +84,10 @@ impl Normalized {
             out: self,
             sep: true,
         };
+        if let Ok(valid) = std::str::from_utf8(text) {
+            w.str(valid, base, text, base);
+            return;
+        }
         for chunk in text.utf8_chunks() {
             let valid = chunk.valid();
             let start = valid.as_ptr() as usize - text.as_ptr() as usize + base;
@@ -211,7 +215,23 @@ impl Writer<'_> {
             let b = bytes[i];
             if b < 0x80 {
                 match ASCII[b as usize] {
-                    Ascii::Letter => self.push(b.to_ascii_lowercase(), start + i),
+                    Ascii::Letter => {
+                        // A run of ASCII letters (most of most texts) is copied in one go.
+                        let mut j = i + 1;
+                        while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
+                            j += 1;
+                        }
+                        let mark = if self.sep { SEP } else { 0 };
+                        self.sep = false;
+                        let at = (start + i) as u32;
+                        self.out
+                            .bytes
+                            .extend(bytes[i..j].iter().map(u8::to_ascii_lowercase));
+                        self.out.origin.push(at | mark);
+                        self.out.origin.extend(at + 1..at + (j - i) as u32);
+                        i = j;
+                        continue;
+                    }
                     Ascii::Digit => {
                         let next = text.get(start + i + 1 - base).copied();
                         match leet(b) {

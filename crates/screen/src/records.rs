@@ -237,18 +237,65 @@ impl<R: BufRead> Reader<R> {
     }
 }
 
+/// Picks the text and id fields out of a JSON object without building a map of it.
+struct Fields<'a> {
+    text: &'a str,
+    id: &'a str,
+}
+
+type Picked<'de> = (
+    Option<&'de serde_json::value::RawValue>,
+    Option<&'de serde_json::value::RawValue>,
+);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Fields<'_> {
+    type Value = Picked<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Fields<'_> {
+    type Value = Picked<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut text, mut id) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.text {
+                text = Some(map.next_value()?);
+            } else if key == self.id {
+                id = Some(map.next_value()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok((text, id))
+    }
+}
+
 fn parse_json(buf: &[u8], line: u64, opts: &Options) -> Result<Record, Malformed> {
-    use serde_json::value::RawValue;
+    use serde::de::DeserializeSeed;
     let bad = |message: String| Malformed { line, message };
-    let map: std::collections::HashMap<std::borrow::Cow<str>, &RawValue> =
-        serde_json::from_slice(buf).map_err(|e| {
-            bad(format!(
-                "not a JSON object: {e} (column {} of the line)",
-                e.column()
-            ))
-        })?;
-    let field = |name: &str| map.get(name).map(|v| v.get());
-    let Some(raw) = field(&opts.text_field) else {
+    let not_object = |e: serde_json::Error| {
+        bad(format!(
+            "not a JSON object: {e} (column {} of the line)",
+            e.column()
+        ))
+    };
+    let mut de = serde_json::Deserializer::from_slice(buf);
+    let (text, id) = Fields {
+        text: &opts.text_field,
+        id: &opts.id_field,
+    }
+    .deserialize(&mut de)
+    .map_err(not_object)?;
+    de.end().map_err(not_object)?;
+    let Some(raw) = text.map(|r| r.get()) else {
         return Err(bad(format!("no {:?} field", opts.text_field)));
     };
     let text: std::borrow::Cow<str> = serde_json::from_str(raw).map_err(|_| {
@@ -258,7 +305,7 @@ fn parse_json(buf: &[u8], line: u64, opts: &Options) -> Result<Record, Malformed
             truncate(raw, 40)
         ))
     })?;
-    let id = match field(&opts.id_field) {
+    let id = match id.map(|r| r.get()) {
         None => line.to_string(),
         Some(raw) => match serde_json::from_str::<std::borrow::Cow<str>>(raw) {
             Ok(s) => s.into_owned(),

@@ -59,7 +59,10 @@ pub struct Cue {
     pub label: String,
     /// Weight class.
     pub strength: Strength,
-    /// Where the red flag comes from (required for red flags).
+    /// Short citation shown with every finding (required for red flags).
+    #[serde(default)]
+    pub cite: String,
+    /// Where the red flag comes from, in full (required for red flags).
     #[serde(default)]
     pub source: String,
     /// Address of the source.
@@ -339,6 +342,13 @@ impl Rules {
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
             {
                 err("cues.toml", &c.id, "id must be kebab-case ASCII".into());
+            }
+            if c.kind == CueKind::RedFlag && c.cite.trim().is_empty() {
+                err(
+                    "cues.toml",
+                    &c.id,
+                    "a red flag needs a `cite` (a short citation shown with every finding)".into(),
+                );
             }
             if c.kind == CueKind::RedFlag && c.source.trim().is_empty() {
                 err(

@@ -1191,9 +1191,7 @@ impl Screener {
         let b = &n.bytes;
         let mut i = 0;
         while i < b.len() {
-            let Some(d) = b[i..].iter().position(u8::is_ascii_digit) else {
-                return None;
-            };
+            let d = b[i..].iter().position(u8::is_ascii_digit)?;
             let mut j = i + d;
             let start = j;
             while j < b.len() && b[j].is_ascii_digit() {

@@ -324,7 +324,8 @@ struct RawHit {
 
 /// The compiled screener. Cheap to share between threads (`&Screener` is all `screen` needs).
 pub struct Screener {
-    ac: AhoCorasick,
+    /// ASCII patterns, then the others; each with its pattern index → `meanings` index.
+    ac: [Option<(AhoCorasick, Vec<u32>)>; 2],
     meanings: Vec<Vec<Meaning>>,
     subs: Vec<SubInfo>,
     rules: Rules,
@@ -610,16 +611,29 @@ impl Screener {
             }
         }
 
-        let ac = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&b.patterns)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&b.patterns)
-            })
-            .map_err(|e| BuildError::Automaton(e.to_string()))?;
+        // Two automata: ASCII patterns (most of them, and all that ASCII text can match) and the rest
+        // (Chinese, accented). The ASCII one has few byte classes, so its DFA stays small enough for the
+        // cache; the other runs only on texts that have non-ASCII bytes after normalisation.
+        let (ascii, other): (Vec<usize>, Vec<usize>) =
+            (0..b.patterns.len()).partition(|&i| b.patterns[i].is_ascii());
+        let build = |ids: &[usize]| -> Result<Option<(AhoCorasick, Vec<u32>)>, BuildError> {
+            if ids.is_empty() {
+                return Ok(None);
+            }
+            let pats: Vec<&str> = ids.iter().map(|&i| b.patterns[i].as_str()).collect();
+            let ac = AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .match_kind(MatchKind::Standard)
+                .build(&pats)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(&pats)
+                })
+                .map_err(|e| BuildError::Automaton(e.to_string()))?;
+            Ok(Some((ac, ids.iter().map(|&i| i as u32).collect())))
+        };
+        let ac = [build(&ascii)?, build(&other)?];
         Ok(Screener {
             ac,
             meanings: b.meanings,
@@ -639,6 +653,15 @@ impl Screener {
     /// Number of literal patterns in the automaton.
     pub fn pattern_count(&self) -> usize {
         self.meanings.len()
+    }
+
+    /// Heap bytes of the pattern automata.
+    pub fn automaton_bytes(&self) -> usize {
+        self.ac
+            .iter()
+            .flatten()
+            .map(|(ac, _)| ac.memory_usage())
+            .sum()
     }
 
     /// The rules in use.
@@ -668,31 +691,26 @@ impl Screener {
             let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
             scratch.norm.fill(&text[ws..we], ws);
             let n = &scratch.norm;
-            // Leftmost-longest matches; where one fails the word-edge test, look again from the next
-            // byte, so a shorter pattern starting later is still found.
-            let mut pos = 0;
-            while pos < n.bytes.len() {
-                let Some(m) = self
-                    .ac
-                    .find(aho_corasick::Input::new(&n.bytes).range(pos..))
-                else {
-                    break;
-                };
-                if !n.at_edges(m.start(), m.end()) {
-                    pos = m.start() + 1;
-                    continue;
+            // Every match, overlapping ones included (a name inside a longer name is dropped later, and
+            // a context phrase may contain the abbreviation it explains); those not at word edges are
+            // dropped here.
+            let non_ascii = !n.bytes.is_ascii();
+            for (ac, ids) in self.ac.iter().flatten().take(if non_ascii { 2 } else { 1 }) {
+                for m in ac.find_overlapping_iter(&n.bytes) {
+                    if !n.at_edges(m.start(), m.end()) {
+                        continue;
+                    }
+                    let (s, e) = n.span(m.start(), m.end(), text);
+                    // Each window owns the matches that start in it.
+                    if s < from || (s >= owned_end && owned_end < text.len()) {
+                        continue;
+                    }
+                    scratch.hits.push(RawHit {
+                        pattern: ids[m.pattern().as_usize()],
+                        start: s,
+                        end: e,
+                    });
                 }
-                pos = m.end();
-                let (s, e) = n.span(m.start(), m.end(), text);
-                // Each window owns the matches that start in it.
-                if s < from || (s >= owned_end && owned_end < text.len()) {
-                    continue;
-                }
-                scratch.hits.push(RawHit {
-                    pattern: m.pattern().as_u32(),
-                    start: s,
-                    end: e,
-                });
             }
             if scratch.quantity.is_none() {
                 scratch.quantity = self.find_quantity(&scratch.norm, text, from, owned_end);

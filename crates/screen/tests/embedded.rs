@@ -54,6 +54,11 @@ fn shipped_rules_load_and_every_red_flag_has_a_source() {
         );
     }
     assert!(s.pattern_count() > 500, "{} patterns", s.pattern_count());
+    eprintln!(
+        "{} patterns, automata {} KiB",
+        s.pattern_count(),
+        s.automaton_bytes() / 1024
+    );
 }
 
 #[test]

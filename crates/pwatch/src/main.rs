@@ -383,6 +383,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     text_field,
                     id_field,
                     max_record_bytes: max_record_bytes.min(pw_screen::MAX_TEXT_BYTES),
+                    defer_json: false,
                 },
                 out,
             };

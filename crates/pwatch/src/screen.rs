@@ -76,7 +76,12 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
                 }
             }
         };
-        let reader = Reader::new(input, format, args.options.clone());
+        // JSON is parsed on the workers; the reading thread only cuts lines.
+        let options = Options {
+            defer_json: true,
+            ..args.options.clone()
+        };
+        let reader = Reader::new(input, format, options.clone());
         if reader.failed() {
             for m in reader {
                 if let Err(m) = m {
@@ -90,6 +95,7 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
         screen_stream(
             screener,
             reader,
+            &options,
             file_field,
             &name,
             &mut out,
@@ -116,9 +122,11 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn screen_stream<R: BufRead + Send>(
     screener: &Screener,
     reader: Reader<R>,
+    options: &Options,
     file_field: Option<&str>,
     name: &str,
     out: &mut impl Write,
@@ -155,6 +163,20 @@ fn screen_stream<R: BufRead + Send>(
             let lines: Vec<(Option<Label>, Vec<u8>)> = chunk
                 .par_iter()
                 .map(|item| match item {
+                    Item::Record(r) if r.pending_json => {
+                        match pw_screen::records::parse_json_line(&r.text, r.line, options) {
+                            Ok(rec) => {
+                                let s = SCRATCH.with_borrow_mut(|scratch| {
+                                    screener.screen_with(&rec.text, scratch)
+                                });
+                                (Some(s.label), line(&rec, file_field, &s))
+                            }
+                            Err(m) => (
+                                None,
+                                format!("{name}:{}: {}", m.line, m.message).into_bytes(),
+                            ),
+                        }
+                    }
                     Item::Record(r) => {
                         let s = SCRATCH
                             .with_borrow_mut(|scratch| screener.screen_with(&r.text, scratch));

@@ -41,6 +41,9 @@ pub struct Record {
     pub id: String,
     /// The text (bytes as given; not necessarily UTF-8 for text and CSV input).
     pub text: Vec<u8>,
+    /// With [`Options::defer_json`]: `text` is still the raw JSON line, to be read with
+    /// [`parse_json_line`] (on a worker thread, so the reading thread only cuts lines).
+    pub pending_json: bool,
 }
 
 /// A record that could not be read.
@@ -62,6 +65,8 @@ pub struct Options {
     pub id_field: String,
     /// Longest record accepted, in bytes.
     pub max_record_bytes: usize,
+    /// JSONL: hand out raw lines (`Record::pending_json`) instead of parsing them.
+    pub defer_json: bool,
 }
 
 impl Default for Options {
@@ -70,6 +75,7 @@ impl Default for Options {
             text_field: "text".into(),
             id_field: "id".into(),
             max_record_bytes: 64 << 20,
+            defer_json: false,
         }
     }
 }
@@ -230,8 +236,15 @@ impl<R: BufRead> Reader<R> {
                     line,
                     id: line.to_string(),
                     text: std::mem::take(&mut self.buf),
+                    pending_json: false,
                 }),
-                _ => parse_json(&self.buf, line, &self.opts),
+                _ if self.opts.defer_json => Ok(Record {
+                    line,
+                    id: String::new(),
+                    text: std::mem::take(&mut self.buf),
+                    pending_json: true,
+                }),
+                _ => parse_json_line(&self.buf, line, &self.opts),
             });
         }
     }
@@ -278,7 +291,8 @@ impl<'de> serde::de::Visitor<'de> for Fields<'_> {
     }
 }
 
-fn parse_json(buf: &[u8], line: u64, opts: &Options) -> Result<Record, Malformed> {
+/// Read one JSONL record: the text and id fields of the object on `buf` (line `line`).
+pub fn parse_json_line(buf: &[u8], line: u64, opts: &Options) -> Result<Record, Malformed> {
     use serde::de::DeserializeSeed;
     let bad = |message: String| Malformed { line, message };
     let not_object = |e: serde_json::Error| {
@@ -317,6 +331,7 @@ fn parse_json(buf: &[u8], line: u64, opts: &Options) -> Result<Record, Malformed
         line,
         id,
         text: text.into_owned().into_bytes(),
+        pending_json: false,
     })
 }
 
@@ -379,6 +394,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                         line,
                         id,
                         text: text.to_vec(),
+                        pending_json: false,
                     }))
                 }
                 Err(e) => {

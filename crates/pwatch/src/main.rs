@@ -133,11 +133,60 @@ enum Command {
         #[arg(long, value_name = "F1")]
         min_offer_f1: Option<f64>,
     },
+    /// Bootstrap the platform: organisations and users (there are no default accounts or passwords).
+    Admin {
+        /// Database URL.
+        #[arg(
+            long,
+            default_value = "sqlite://pwatch.db",
+            env = "PWATCH_DATABASE_URL",
+            global = true
+        )]
+        db: String,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Registry maintenance.
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create an organisation; prints its id.
+    CreateOrg {
+        /// authority, company, marketplace or observer.
+        #[arg(long)]
+        kind: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2 country (required for an authority).
+        #[arg(long)]
+        country: Option<String>,
+        /// An authority's competence (repeatable): licensing, pen, customs, police.
+        #[arg(long = "competence")]
+        competences: Vec<String>,
+    },
+    /// Create a user in an organisation; the password is read from standard input (one line).
+    CreateUser {
+        /// Organisation id (from create-org or list-orgs).
+        #[arg(long)]
+        org: String,
+        /// E-mail address (the login).
+        #[arg(long)]
+        email: String,
+        /// admin, officer, reviewer or read_only.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required: passwords are never arguments).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List organisations.
+    ListOrgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -393,6 +442,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let screener = build_screener(cli.registry.as_ref(), None)?;
             screen::eval(&screener, &set, cli.json, min_offer_f1)
         }
+        Command::Admin { db, command } => admin(&db, command, cli.json),
         Command::Registry {
             command: RegistryCommand::Validate { dir },
         } => {
@@ -446,6 +496,124 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `pwatch admin …`: every change is audited with the actor `cli:<login name>`.
+fn admin(db: &str, command: AdminCommand, json: bool) -> anyhow::Result<ExitCode> {
+    use pw_store::{Actor, Competence, NewOrganisation, NewUser, OrgKind, Role, StoreError};
+    let actor = Actor {
+        id: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ),
+        org_id: None,
+    };
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        let store = pw_store::Store::connect(db)
+            .await
+            .with_context(|| format!("opening database {}", pw_store::redact(db)))?;
+        let shown = |r: Result<String, StoreError>| -> anyhow::Result<ExitCode> {
+            match r {
+                Ok(out) => {
+                    println!("{out}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
+                    bad(&e.to_string())
+                }
+                Err(e) => Err(e.into()),
+            }
+        };
+        match command {
+            AdminCommand::CreateOrg {
+                kind,
+                name,
+                country,
+                competences,
+            } => {
+                let Some(kind) = OrgKind::parse(&kind) else {
+                    return bad(&format!(
+                        "--kind: {kind:?} is not one of {}",
+                        OrgKind::all().join(", ")
+                    ));
+                };
+                let mut cs = Vec::new();
+                for c in &competences {
+                    match Competence::parse(c) {
+                        Some(c) => cs.push(c),
+                        None => {
+                            return bad(&format!(
+                                "--competence: {c:?} is not one of {}",
+                                Competence::all().join(", ")
+                            ));
+                        }
+                    }
+                }
+                let new = NewOrganisation {
+                    kind,
+                    name,
+                    country: country.map(|c| c.trim().to_string()),
+                    competences: cs,
+                };
+                shown(store.create_organisation(&new, &actor).await.map(|o| {
+                    if json {
+                        serde_json::to_string_pretty(&o).unwrap_or_default()
+                    } else {
+                        o.id
+                    }
+                }))
+            }
+            AdminCommand::CreateUser {
+                org,
+                email,
+                role,
+                password_stdin: _,
+            } => {
+                let Some(role) = Role::parse(&role) else {
+                    return bad(&format!(
+                        "--role: {role:?} is not one of {}",
+                        Role::all().join(", ")
+                    ));
+                };
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_line(&mut password)
+                    .context("reading the password from standard input")?;
+                let password = password.trim_end_matches(['\n', '\r']).to_string();
+                let new = NewUser {
+                    org_id: org,
+                    email,
+                    password,
+                    role,
+                };
+                shown(store.create_user(&new, &actor).await.map(|u| {
+                    if json {
+                        serde_json::to_string_pretty(&u).unwrap_or_default()
+                    } else {
+                        u.id
+                    }
+                }))
+            }
+            AdminCommand::ListOrgs => {
+                let orgs = store.organisations().await?;
+                if json {
+                    print_json(&orgs)?;
+                } else {
+                    for o in orgs {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            o.id,
+                            o.kind,
+                            o.country.as_deref().unwrap_or("-"),
+                            o.name
+                        );
+                    }
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
 }
 
 /// `--as-of DATE`, or the message naming the option.

@@ -5,11 +5,19 @@
 //! binary (`migrations/sqlite`, `migrations/postgres`). Database URLs are redacted in `Debug` output and
 //! errors because they may carry passwords.
 //!
-//! Today the store records which registry versions an instance has served; the platform (authorities,
-//! notifications, incidents, audit) will add its tables behind the same API, with the same test suite run
+//! It records which registry versions an instance has served, and the platform's organisations (national
+//! authorities, companies, marketplaces, observers), users (argon2id passwords) and the append-only audit
+//! log; notifications and incidents will add their tables behind the same API. The same test suite runs
 //! against both databases.
 
 #![forbid(unsafe_code)]
+
+mod platform;
+
+pub use platform::{
+    Actor, AuditEntry, Competence, MIN_PASSWORD_CHARS, NewOrganisation, NewUser, OrgKind,
+    Organisation, Role, User, hash_password, personal_hash,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,6 +40,25 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A value is not acceptable (the field and why).
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// The change conflicts with a stored record (a duplicate e-mail).
+    #[error("{field}: {message}")]
+    Conflict {
+        /// The field.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// Something that should not happen (a stored value the code does not know).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// A connected, migrated store.
@@ -180,6 +207,7 @@ mod tests {
         let versions = store.registry_versions().await.expect("list");
         assert_eq!(versions.iter().filter(|v| *v == "sha256:test-a").count(), 1);
         store.ping().await.expect("ping");
+        platform::exercise(&store).await;
     }
 
     #[tokio::test]

@@ -185,6 +185,26 @@ enum AdminCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Create an API token for a user; prints the secret once (it is stored only as a hash).
+    CreateToken {
+        /// User id.
+        #[arg(long)]
+        user: String,
+        /// A name to recognise it by.
+        #[arg(long)]
+        name: String,
+        /// What it may do (repeatable): read, screen, licences, notifications, incidents, admin.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Revoke an API token.
+    RevokeToken {
+        /// Token id.
+        id: String,
+    },
     /// List organisations.
     ListOrgs,
 }
@@ -595,6 +615,45 @@ fn admin(db: &str, command: AdminCommand, json: bool) -> anyhow::Result<ExitCode
                     }
                 }))
             }
+            AdminCommand::CreateToken {
+                user,
+                name,
+                scopes,
+                days,
+            } => {
+                let mut parsed = Vec::new();
+                for sc in &scopes {
+                    match pw_store::Scope::parse(sc) {
+                        Some(x) => parsed.push(x),
+                        None => {
+                            return bad(&format!(
+                                "--scope: {sc:?} is not one of {}",
+                                pw_store::Scope::all().join(", ")
+                            ));
+                        }
+                    }
+                }
+                let expires =
+                    days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+                shown(
+                    store
+                        .create_token(&user, &name, &parsed, expires, &actor)
+                        .await
+                        .map(|(t, secret)| {
+                            if json {
+                                serde_json::json!({"token": t, "secret": secret}).to_string()
+                            } else {
+                                format!("{}\t{secret}", t.id)
+                            }
+                        }),
+                )
+            }
+            AdminCommand::RevokeToken { id } => shown(
+                store
+                    .revoke_token(&id, &actor)
+                    .await
+                    .map(|()| format!("{id} revoked")),
+            ),
             AdminCommand::ListOrgs => {
                 let orgs = store.organisations().await?;
                 if json {

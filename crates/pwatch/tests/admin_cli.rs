@@ -87,6 +87,66 @@ fn create_org_and_user_then_list() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("email"), "{}", text(&out.stderr));
 
+    let user = {
+        let out = pwatch(
+            &[
+                "admin",
+                "--db",
+                &db,
+                "create-user",
+                "--org",
+                &org,
+                "--email",
+                "b@cofepris.example",
+                "--role",
+                "officer",
+                "--password-stdin",
+            ],
+            "yet another long password\n",
+        );
+        text(&out.stdout)
+    };
+    let out = pwatch(
+        &[
+            "admin",
+            "--db",
+            &db,
+            "create-token",
+            "--user",
+            &user,
+            "--name",
+            "ci",
+            "--scope",
+            "screen",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let line = text(&out.stdout);
+    let (id, secret) = line.split_once('\t').expect("id<TAB>secret");
+    assert!(
+        id.starts_with("tok_") && secret.starts_with("pwt_"),
+        "{line}"
+    );
+    let out = pwatch(&["admin", "--db", &db, "revoke-token", id], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = pwatch(
+        &[
+            "admin",
+            "--db",
+            &db,
+            "create-token",
+            "--user",
+            &user,
+            "--name",
+            "x",
+            "--scope",
+            "root",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+
     let out = pwatch(&["admin", "--db", &db, "list-orgs", "--json"], "");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v[0]["id"], org.as_str());

@@ -15,8 +15,8 @@
 mod platform;
 
 pub use platform::{
-    Actor, AuditEntry, Competence, MIN_PASSWORD_CHARS, NewOrganisation, NewUser, OrgKind,
-    Organisation, Role, User, hash_password, personal_hash,
+    Actor, ApiToken, AuditEntry, Competence, MIN_PASSWORD_CHARS, NewOrganisation, NewUser, OrgKind,
+    Organisation, Role, Scope, User, hash_password, personal_hash,
 };
 
 use std::fmt;

@@ -86,6 +86,49 @@ names!(OrgKind { Authority = "authority", Company = "company", Marketplace = "ma
 names!(Competence { Licensing = "licensing", Pen = "pen", Customs = "customs", Police = "police" });
 names!(Role { Admin = "admin", Officer = "officer", Reviewer = "reviewer", ReadOnly = "read_only" });
 
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read the organisation's records and what is addressed to it.
+    Read,
+    /// Screen texts and classify structures.
+    Screen,
+    /// Licence applications and decisions.
+    Licences,
+    /// Pre-export notifications and replies.
+    Notifications,
+    /// Incidents.
+    Incidents,
+    /// Manage the organisation's users and tokens.
+    Admin,
+}
+names!(Scope { Read = "read", Screen = "screen", Licences = "licences", Notifications = "notifications", Incidents = "incidents", Admin = "admin" });
+
+/// An API token (never with its secret or hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Identifier (`tok_…`).
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// A name to recognise it by.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn token_hash(secret: &str) -> String {
+    let d = sha2::Sha256::digest(secret.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Who did something (recorded in the audit log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -294,6 +337,15 @@ type OrgRow = (
 );
 type UserRow = (String, String, String, String, bool, DateTime<Utc>);
 type LoginRow = (String, String, String, String, bool, DateTime<Utc>, String);
+type TokenRow = (
+    String,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 type AuditRow = (
     i64,
     DateTime<Utc>,
@@ -323,6 +375,24 @@ fn org_from(r: OrgRow) -> Result<Organisation, StoreError> {
         country: r.3,
         competences,
         created_at: r.5,
+    })
+}
+
+fn token_from(r: TokenRow) -> Result<ApiToken, StoreError> {
+    let scopes = r
+        .3
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Scope::parse(s).ok_or_else(|| StoreError::Internal(format!("stored scope {s:?}"))))
+        .collect::<Result<_, _>>()?;
+    Ok(ApiToken {
+        id: r.0,
+        user_id: r.1,
+        name: r.2,
+        scopes,
+        created_at: r.4,
+        expires_at: r.5,
+        revoked_at: r.6,
     })
 }
 
@@ -533,6 +603,160 @@ impl Store {
         rows.into_iter().map(user_from).collect()
     }
 
+    /// Create an API token for a user; returns the token and its secret, which is shown this once and
+    /// stored only as a hash.
+    pub async fn create_token(
+        &self,
+        user_id: &str,
+        name: &str,
+        scopes: &[Scope],
+        expires_at: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> Result<(ApiToken, String), StoreError> {
+        if name.trim().is_empty() {
+            return Err(invalid("name", "the token needs a name"));
+        }
+        if scopes.is_empty() {
+            return Err(invalid(
+                "scopes",
+                format!("give at least one of {}", Scope::all().join(", ")),
+            ));
+        }
+        let exists: Option<(String,)> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql("SELECT id FROM users WHERE id = $1"))
+                .bind(user_id)
+                .fetch_optional(p)
+                .await?
+        });
+        if exists.is_none() {
+            return Err(invalid("user_id", format!("no user {user_id:?}")));
+        }
+        let mut raw = [0u8; 32];
+        argon2::password_hash::rand_core::RngCore::fill_bytes(
+            &mut argon2::password_hash::rand_core::OsRng,
+            &mut raw,
+        );
+        let secret = format!(
+            "pwt_{}",
+            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let mut scopes = scopes.to_vec();
+        scopes.sort_by_key(|s| s.as_str());
+        scopes.dedup();
+        let token = ApiToken {
+            id: new_id("tok"),
+            user_id: user_id.to_string(),
+            name: name.trim().to_string(),
+            scopes,
+            created_at: now(),
+            expires_at: expires_at.map(|t| t.trunc_subsecs(6)),
+            revoked_at: None,
+        };
+        let scope_list = token
+            .scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let detail =
+            serde_json::to_string(&token).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let hash = token_hash(&secret);
+        on_db!(self, p, sql => {
+            let mut tx = p.begin().await?;
+            sqlx::query(&sql("INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+                .bind(&token.id)
+                .bind(&token.user_id)
+                .bind(&token.name)
+                .bind(&scope_list)
+                .bind(&hash)
+                .bind(token.created_at)
+                .bind(token.expires_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&sql(AUDIT_INSERT))
+                .bind(token.created_at)
+                .bind(&actor.id)
+                .bind(&actor.org_id)
+                .bind("create")
+                .bind("api_token")
+                .bind(&token.id)
+                .bind(&detail)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok((token, secret))
+    }
+
+    /// The user and token behind a secret, if it is known, not revoked, not expired and its user is not
+    /// disabled.
+    pub async fn token_user(&self, secret: &str) -> Result<Option<(User, ApiToken)>, StoreError> {
+        let hash = token_hash(secret.trim());
+        let row: Option<TokenRow> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql("SELECT id, user_id, name, scopes, created_at, expires_at, revoked_at
+                 FROM api_tokens WHERE token_hash = $1"))
+                .bind(&hash)
+                .fetch_optional(p)
+                .await?
+        });
+        let Some(token) = row.map(token_from).transpose()? else {
+            return Ok(None);
+        };
+        if token.revoked_at.is_some() || token.expires_at.is_some_and(|t| t <= Utc::now()) {
+            return Ok(None);
+        }
+        let user: Option<UserRow> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql("SELECT id, org_id, email, role, disabled, created_at FROM users WHERE id = $1"))
+                .bind(&token.user_id)
+                .fetch_optional(p)
+                .await?
+        });
+        let Some(user) = user.map(user_from).transpose()? else {
+            return Ok(None);
+        };
+        Ok((!user.disabled).then_some((user, token)))
+    }
+
+    /// Revoke a token (audited). Revoking twice is not an error; an unknown id is.
+    pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<(), StoreError> {
+        let at = now();
+        let result: Result<(), StoreError> = on_db!(self, p, sql => {
+            let mut tx = p.begin().await?;
+            let done = sqlx::query(&sql("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL"))
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                let known: Option<(String,)> = sqlx::query_as(&sql("SELECT id FROM api_tokens WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if known.is_none() {
+                    Err(invalid("id", format!("no token {id:?}")))
+                } else {
+                    Ok(())
+                }
+            } else {
+                sqlx::query(&sql(AUDIT_INSERT))
+                    .bind(at)
+                    .bind(&actor.id)
+                    .bind(&actor.org_id)
+                    .bind("revoke")
+                    .bind("api_token")
+                    .bind(id)
+                    .bind("{}")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        });
+        result
+    }
+
     /// Audit rows after `after_seq`, oldest first, at most `limit`.
     pub async fn audit_log(
         &self,
@@ -681,12 +905,82 @@ pub(crate) async fn exercise(store: &Store) {
         None
     );
     assert_eq!(store.users_of(&mx.id).await.expect("users").len(), 1);
-    // The audit log has both creations, in order, with the e-mail only as a hash, and refuses changes.
+    // API tokens: shown once, stored hashed, scoped, revocable, expiring.
+    let (token, secret) = store
+        .create_token(
+            &user.id,
+            "ci",
+            &[Scope::Screen, Scope::Read, Scope::Read],
+            None,
+            &cli,
+        )
+        .await
+        .expect("token");
+    assert!(secret.starts_with("pwt_") && secret.len() == 68, "{secret}");
+    assert_eq!(token.scopes, vec![Scope::Read, Scope::Screen]);
+    let (who, t) = store
+        .token_user(&secret)
+        .await
+        .expect("lookup")
+        .expect("valid");
+    assert_eq!(
+        (who.id.as_str(), t.id.as_str()),
+        (user.id.as_str(), token.id.as_str())
+    );
+    assert_eq!(store.token_user("pwt_00").await.expect("lookup"), None);
+    let stored: Vec<(String,)> = match store {
+        Store::Sqlite(p) => sqlx::query_as("SELECT token_hash FROM api_tokens WHERE id = ?1")
+            .bind(&token.id)
+            .fetch_all(p)
+            .await
+            .expect("row"),
+        Store::Postgres(p) => sqlx::query_as("SELECT token_hash FROM api_tokens WHERE id = $1")
+            .bind(&token.id)
+            .fetch_all(p)
+            .await
+            .expect("row"),
+    };
+    assert_ne!(stored[0].0, secret, "the secret is not stored");
+    store.revoke_token(&token.id, &cli).await.expect("revoke");
+    store
+        .revoke_token(&token.id, &cli)
+        .await
+        .expect("revoke twice");
+    assert_eq!(store.token_user(&secret).await.expect("lookup"), None);
+    assert!(matches!(
+        store.revoke_token("tok_missing", &cli).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let past = Utc::now() - chrono::Duration::hours(1);
+    let (_, old) = store
+        .create_token(&user.id, "old", &[Scope::Read], Some(past), &cli)
+        .await
+        .expect("token");
+    assert_eq!(
+        store.token_user(&old).await.expect("lookup"),
+        None,
+        "expired"
+    );
+    assert!(matches!(
+        store.create_token(&user.id, "none", &[], None, &cli).await,
+        Err(StoreError::Invalid { field, .. }) if field == "scopes"
+    ));
+
+    // The audit log has the creations, in order, with the e-mail only as a hash, and refuses changes.
     let log = store.audit_log(start, 100).await.expect("audit");
     let mine: Vec<&AuditEntry> = log
         .iter()
         .filter(|e| e.entity_id == mx.id || e.entity_id == user.id)
         .collect();
+    assert!(
+        log.iter()
+            .any(|e| e.entity_id == token.id && e.action == "revoke"),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|e| e.detail.contains(&secret)),
+        "no secret in the audit log"
+    );
     assert_eq!(mine.len(), 2, "{log:?}");
     assert_eq!(
         (mine[0].entity.as_str(), mine[1].entity.as_str()),

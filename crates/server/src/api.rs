@@ -22,7 +22,8 @@ use crate::{AppError, AppState, ErrorBody};
         title = "Precursor Watch API",
         description = "Identity and legal status of drug-precursor chemicals; trade checks with the legal basis."
     ),
-    paths(healthz, lookup, check, classify, screen),
+    paths(healthz, lookup, check, classify, screen, me),
+    modifiers(&BearerAuth),
     components(schemas(
         ErrorBody,
         LookupReport,
@@ -37,10 +38,25 @@ use crate::{AppError, AppState, ErrorBody};
         ScreenItem,
         ScreenResult,
         ScreenResponse,
-        pw_screen::Screening
+        pw_screen::Screening,
+        Me
     ))
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (API tokens) that protected paths refer to.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -54,6 +70,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/screen",
             post(screen).layer(axum::extract::DefaultBodyLimit::max(MAX_SCREEN_BODY)),
         )
+        .route("/me", get(me))
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
 }
@@ -427,4 +444,59 @@ pub(crate) async fn screen(
             "give either `text` (one text) or `items` (a batch), not both or neither",
         )),
     }
+}
+
+/// The caller: user, organisation, token scopes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// User id.
+    pub user_id: String,
+    /// E-mail address.
+    pub email: String,
+    /// Role in the organisation.
+    pub role: String,
+    /// Organisation id.
+    pub org_id: String,
+    /// Organisation name.
+    pub org_name: String,
+    /// Organisation kind.
+    pub org_kind: String,
+    /// Country, for an authority.
+    pub country: Option<String>,
+    /// The token's id.
+    pub token_id: String,
+    /// The token's scopes.
+    pub scopes: Vec<String>,
+}
+
+/// Who the API token belongs to, and what it may do.
+#[utoipa::path(get, path = "/api/v1/me",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn me(
+    State(st): State<AppState>,
+    caller: crate::Caller,
+) -> Result<Json<Me>, AppError> {
+    let org = st
+        .store
+        .organisation(&caller.user.org_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal("a user's organisation is missing"))?;
+    Ok(Json(Me {
+        user_id: caller.user.id,
+        email: caller.user.email,
+        role: caller.user.role.as_str().into(),
+        org_id: org.id,
+        org_name: org.name,
+        org_kind: org.kind.as_str().into(),
+        country: org.country,
+        token_id: caller.token.id,
+        scopes: caller
+            .token
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect(),
+    }))
 }

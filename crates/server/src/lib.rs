@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod auth;
 mod error;
 mod html;
 
@@ -24,6 +25,7 @@ use pw_store::Store;
 use tower_http::trace::TraceLayer;
 
 pub use api::ApiDoc;
+pub use auth::Caller;
 pub use error::{AppError, ErrorBody};
 
 /// Shared state of every handler.

@@ -376,3 +376,79 @@ async fn screen_one_and_a_batch_with_limits() {
     .await;
     assert_eq!(code, 413);
 }
+
+#[tokio::test]
+async fn api_tokens_authenticate_and_are_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .expect("store");
+    let cli = pw_store::Actor {
+        id: "cli:test".into(),
+        org_id: None,
+    };
+    let org = store
+        .create_organisation(
+            &pw_store::NewOrganisation {
+                kind: pw_store::OrgKind::Authority,
+                name: "COFEPRIS".into(),
+                country: Some("MX".into()),
+                competences: vec![pw_store::Competence::Pen],
+            },
+            &cli,
+        )
+        .await
+        .expect("org");
+    let user = store
+        .create_user(
+            &pw_store::NewUser {
+                org_id: org.id.clone(),
+                email: "officer@cofepris.example".into(),
+                password: "correct horse battery".into(),
+                role: pw_store::Role::Officer,
+            },
+            &cli,
+        )
+        .await
+        .expect("user");
+    let (token, secret) = store
+        .create_token(&user.id, "ci", &[pw_store::Scope::Read], None, &cli)
+        .await
+        .expect("token");
+    let registry = Arc::new(Registry::embedded().unwrap_or_else(|e| panic!("{:#?}", e.0)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let router = app(AppState::new(registry, store.clone()).expect("state"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let client = reqwest::Client::new();
+    let get_me = |auth: Option<String>| {
+        let mut r = client.get(format!("{base}/api/v1/me"));
+        if let Some(a) = auth {
+            r = r.header("authorization", a);
+        }
+        r.send()
+    };
+    let r = get_me(Some(format!("Bearer {secret}"))).await.expect("GET");
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["user_id"], user.id.as_str());
+    assert_eq!(v["org_kind"], "authority");
+    assert_eq!(v["scopes"], json!(["read"]));
+    for auth in [
+        None,
+        Some("Basic abc".to_string()),
+        Some("Bearer pwt_nope".to_string()),
+    ] {
+        let r = get_me(auth.clone()).await.expect("GET");
+        assert_eq!(r.status().as_u16(), 401, "{auth:?}");
+        let v: Value = r.json().await.expect("json");
+        assert_eq!(v["error"]["code"], "unauthorised");
+    }
+    store.revoke_token(&token.id, &cli).await.expect("revoke");
+    let r = get_me(Some(format!("Bearer {secret}"))).await.expect("GET");
+    assert_eq!(r.status().as_u16(), 401, "a revoked token is refused");
+}

@@ -22,17 +22,8 @@ cargo build --release -p pwatch --quiet
 PWATCH=target/release/pwatch
 N=$(grep -cv '^\s*\(#\|$\)' "$INPUT")
 
-load() { cut -d' ' -f1 /proc/loadavg; }
-waited=0
-while awk -v l="$(load)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
-    if [ "$waited" -ge "$WAIT" ]; then
-        echo "warning: load average still $(load) after ${WAIT}s; measuring anyway (figures are noisy)" >&2
-        break
-    fi
-    echo "load average $(load) >= $MAX_LOAD: waiting ($waited s)" >&2
-    sleep 30
-    waited=$((waited + 30))
-done
+source bench/lib.sh
+wait_for_quiet "$MAX_LOAD" "$WAIT"
 
 # run NAME CMD...: GNU time -v into $OUT/NAME.time; prints "wall_seconds peak_rss_kb".
 run() {

@@ -81,17 +81,8 @@ done
 python3 bench/screen/patterns.py -o "$PATTERNS"
 
 # --- wait for a quiet machine ---------------------------------------------------------------------------------
-load() { cut -d' ' -f1 /proc/loadavg; }
-waited=0
-while awk -v l="$(load)" -v m="$MAX_LOAD" 'BEGIN { exit !(l >= m) }'; do
-    if [ "$waited" -ge "$WAIT" ]; then
-        echo "warning: load average still $(load) after ${WAIT}s; measuring anyway (figures are noisy)" >&2
-        break
-    fi
-    echo "load average $(load) >= $MAX_LOAD: waiting ($waited s)" >&2
-    sleep 30
-    waited=$((waited + 30))
-done
+source bench/lib.sh
+wait_for_quiet "$MAX_LOAD" "$WAIT"
 
 # run NAME STDOUT CMD...: GNU time -v into $OUT/NAME.time; prints "wall_seconds peak_rss_kb exit_status".
 run() {

@@ -1364,20 +1364,10 @@ fn continues_name(text: &[u8], start: usize, end: usize, names: &rules::Names) -
     if text.get(end) == Some(&b'-') && text.get(end + 1).is_some_and(u8::is_ascii_alphanumeric) {
         return true;
     }
-    let after = std::str::from_utf8(&text[end..text.len().min(end + 4)])
-        .ok()
-        .or_else(|| {
-            (1..4)
-                .rev()
-                .find_map(|n| std::str::from_utf8(&text[end..text.len().min(end + n)]).ok())
-        })
-        .and_then(|s| s.chars().next());
-    let last = std::str::from_utf8(&text[start..end])
-        .ok()
-        .and_then(|s| s.chars().next_back());
-    let first = std::str::from_utf8(&text[start..end])
-        .ok()
-        .and_then(|s| s.chars().next());
+    let after = char_after(text, end);
+    let name = std::str::from_utf8(&text[start..end]).ok();
+    let last = name.and_then(|s| s.chars().next_back());
+    let first = name.and_then(|s| s.chars().next());
     let cjk = |c: char| ('\u{3400}'..='\u{9fff}').contains(&c);
     if let (Some(l), Some(a)) = (last, after)
         && cjk(l)
@@ -1385,56 +1375,66 @@ fn continues_name(text: &[u8], start: usize, end: usize, names: &rules::Names) -
     {
         return true;
     }
-    if first.is_some_and(cjk) {
-        let before = (1..=4.min(start)).find_map(|n| {
-            std::str::from_utf8(&text[start - n..start])
-                .ok()
-                .and_then(|s| s.chars().next_back())
-        });
-        if before.is_some_and(|b| names.cjk_prefixes.contains(b)) {
-            return true;
-        }
-    }
-    false
+    first.is_some_and(cjk)
+        && char_before(text, start).is_some_and(|b| names.cjk_prefixes.contains(b))
 }
 
 /// Byte ranges between quotation marks: `"…"`, `“…”`, `«…»`, `「…」`, `『…』`, and `'…'` opened after a space or
 /// colon. Unclosed quotes are ignored.
 fn quoted_ranges(text: &[u8]) -> Vec<(usize, usize)> {
-    let Ok(s) = std::str::from_utf8(text) else {
-        return quoted_ranges(String::from_utf8_lossy(text).as_bytes())
-            .into_iter()
-            .filter(|&(_, b)| b <= text.len())
-            .collect();
-    };
     let mut out = Vec::new();
     let mut open: Option<(char, usize)> = None;
     let mut prev = ' ';
-    for (i, c) in s.char_indices() {
-        match open {
-            Some((close, at)) if c == close => {
-                out.push((at, i + c.len_utf8()));
-                open = None;
-            }
-            Some(_) => {}
-            None => {
-                let close = match c {
-                    '"' => Some('"'),
-                    '“' => Some('”'),
-                    '«' => Some('»'),
-                    '「' => Some('」'),
-                    '『' => Some('』'),
-                    '\'' if prev.is_whitespace() || prev == ':' => Some('\''),
-                    _ => None,
-                };
-                if let Some(cl) = close {
-                    open = Some((cl, i));
+    // Chunk by chunk, so offsets stay those of the original bytes even when some are not UTF-8.
+    for chunk in text.utf8_chunks() {
+        let base = chunk.valid().as_ptr() as usize - text.as_ptr() as usize;
+        for (i, c) in chunk.valid().char_indices() {
+            let at = base + i;
+            match open {
+                Some((close, from)) if c == close => {
+                    out.push((from, at + c.len_utf8()));
+                    open = None;
+                }
+                Some(_) => {}
+                None => {
+                    let close = match c {
+                        '"' => Some('"'),
+                        '“' => Some('”'),
+                        '«' => Some('»'),
+                        '「' => Some('」'),
+                        '『' => Some('』'),
+                        '\'' if prev.is_whitespace() || prev == ':' => Some('\''),
+                        _ => None,
+                    };
+                    if let Some(cl) = close {
+                        open = Some((cl, at));
+                    }
                 }
             }
+            prev = c;
         }
-        prev = c;
+        if !chunk.invalid().is_empty() {
+            prev = char::REPLACEMENT_CHARACTER;
+        }
     }
     out
+}
+
+/// The character that starts at byte `at`, if the bytes there are UTF-8.
+fn char_after(text: &[u8], at: usize) -> Option<char> {
+    let window = text.get(at..text.len().min(at + 4))?;
+    window.utf8_chunks().next()?.valid().chars().next()
+}
+
+/// The character that ends at byte `at`, if the bytes there are UTF-8.
+fn char_before(text: &[u8], at: usize) -> Option<char> {
+    let window = text.get(at.saturating_sub(4)..at)?;
+    let last = window.utf8_chunks().last()?;
+    if last.invalid().is_empty() {
+        last.valid().chars().next_back()
+    } else {
+        None
+    }
 }
 
 /// Spans of tokens that look like SMILES: ASCII, SMILES characters only, 6 to 500 bytes, around a `(`,

@@ -328,3 +328,14 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn quoted_ranges_keep_original_offsets_around_invalid_bytes() {
+    let text = b"\xff\xfe said \"NPP safe delivery\" ok";
+    let q = quoted_ranges(text);
+    assert_eq!(q.len(), 1);
+    assert_eq!(&text[q[0].0..q[0].1], b"\"NPP safe delivery\"");
+    assert_eq!(char_before("a哌".as_bytes(), 4), Some('哌'));
+    assert_eq!(char_after("哌b".as_bytes(), 0), Some('哌'));
+    assert_eq!(char_after(b"\xff", 0), None);
+}

@@ -71,12 +71,20 @@ pub(crate) fn routes() -> Router<AppState> {
             post(screen).layer(axum::extract::DefaultBodyLimit::max(MAX_SCREEN_BODY)),
         )
         .route("/me", get(me))
+        .merge(crate::flows::routes())
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi_document())
+}
+
+/// The whole OpenAPI document: this module's paths and every platform module's.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::flows::FlowsDoc::openapi());
+    doc
 }
 
 /// Liveness and the registry version.
@@ -149,6 +157,7 @@ pub(crate) fn lookup_report(
             code: "bad_cas",
             message,
             field: Some("q".into()),
+            transition: None,
         },
         other => AppError::bad("q", other.to_string()),
     })?;
@@ -189,6 +198,7 @@ pub(crate) fn check_error(e: CheckError) -> AppError {
             code: "not_found",
             message: e.to_string(),
             field: Some("substance".into()),
+            transition: None,
         },
         e @ CheckError::Ambiguous { .. } => AppError::bad("substance", e.to_string()),
     }
@@ -289,6 +299,7 @@ pub(crate) async fn classify(
                     code: "bad_structure",
                     message: e.to_string(),
                     field: Some("smiles".into()),
+                    transition: None,
                 })?;
             Ok(Json(c).into_response())
         }
@@ -302,6 +313,7 @@ pub(crate) async fn classify(
                         items.len()
                     ),
                     field: Some("items".into()),
+                    transition: None,
                 });
             }
             let out = tokio::task::spawn_blocking(move || {
@@ -397,6 +409,7 @@ pub(crate) async fn screen(
         code: "empty_text",
         message: "the text is empty: nothing to screen".into(),
         field: Some(field),
+        transition: None,
     };
     let screener = st.screener.clone();
     match (req.text, req.items) {
@@ -420,6 +433,7 @@ pub(crate) async fn screen(
                         items.len()
                     ),
                     field: Some("items".into()),
+                    transition: None,
                 });
             }
             if let Some(i) = items.iter().position(|it| it.text.trim().is_empty()) {
@@ -463,9 +477,15 @@ pub struct Me {
     pub org_kind: String,
     /// Country, for an authority.
     pub country: Option<String>,
-    /// The token's id.
-    pub token_id: String,
-    /// The token's scopes.
+    /// Competences, for an authority.
+    pub competences: Vec<String>,
+    /// The API token's id, when called with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
+    /// The session's id, when called from a browser session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// What the credential may do.
     pub scopes: Vec<String>,
 }
 
@@ -473,27 +493,28 @@ pub struct Me {
 #[utoipa::path(get, path = "/api/v1/me",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn me(
-    State(st): State<AppState>,
-    caller: crate::Caller,
-) -> Result<Json<Me>, AppError> {
-    let org = st
-        .store
-        .organisation(&caller.user.org_id)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal("a user's organisation is missing"))?;
+pub(crate) async fn me(caller: crate::Caller) -> Result<Json<Me>, AppError> {
+    let (token_id, session_id) = match &caller.credential {
+        crate::auth::Credential::Token(t) => (Some(t.clone()), None),
+        crate::auth::Credential::Session(s) => (None, Some(s.clone())),
+    };
     Ok(Json(Me {
         user_id: caller.user.id,
         email: caller.user.email,
         role: caller.user.role.as_str().into(),
-        org_id: org.id,
-        org_name: org.name,
-        org_kind: org.kind.as_str().into(),
-        country: org.country,
-        token_id: caller.token.id,
+        org_id: caller.org.id,
+        org_name: caller.org.name,
+        org_kind: caller.org.kind.as_str().into(),
+        country: caller.org.country,
+        competences: caller
+            .org
+            .competences
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        token_id,
+        session_id,
         scopes: caller
-            .token
             .scopes
             .iter()
             .map(|s| s.as_str().to_string())

@@ -21,6 +21,12 @@ pub struct ErrorDetail {
     /// The request field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For `conflict` on a state change: the record's current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<String>,
+    /// For `conflict` on a state change: the actions allowed from the current state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// An error a handler returns.
@@ -35,6 +41,8 @@ pub struct AppError {
     pub message: String,
     /// Field.
     pub field: Option<String>,
+    /// A state conflict: the current state and the allowed actions.
+    pub transition: Option<(String, Vec<String>)>,
 }
 
 impl AppError {
@@ -45,6 +53,7 @@ impl AppError {
             code: "bad_request",
             message: message.into(),
             field: Some(field.into()),
+            transition: None,
         }
     }
 
@@ -56,6 +65,56 @@ impl AppError {
             code: "internal",
             message: "internal error".into(),
             field: None,
+            transition: None,
+        }
+    }
+}
+
+impl AppError {
+    /// An error with a status, a code and a message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            transition: None,
+        }
+    }
+
+    /// The same, naming the request field at fault.
+    pub fn with_field(mut self, field: impl Into<String>) -> AppError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// Store errors: a bad value is 422 naming the field, a duplicate 409, a refusal 403, an unknown or unseen
+/// record 404 (the two are not told apart, so ids of other tenants' records leak nothing), an illegal state
+/// change 409 with the current state and the allowed actions.
+impl From<pw_store::StoreError> for AppError {
+    fn from(e: pw_store::StoreError) -> AppError {
+        use pw_store::StoreError as E;
+        match e {
+            E::Invalid { field, message } => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+                    .with_field(field)
+            }
+            E::Conflict { field, message } => {
+                AppError::new(StatusCode::CONFLICT, "conflict", message).with_field(field)
+            }
+            E::Forbidden(m) => AppError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            E::NotFound(m) => AppError::new(StatusCode::NOT_FOUND, "not_found", m),
+            E::Transition {
+                message,
+                current,
+                allowed,
+            } => {
+                let mut err = AppError::new(StatusCode::CONFLICT, "invalid_transition", message);
+                err.transition = Some((current, allowed));
+                err
+            }
+            other => AppError::internal(other),
         }
     }
 }
@@ -67,6 +126,8 @@ impl IntoResponse for AppError {
                 code: self.code.to_string(),
                 message: self.message,
                 field: self.field,
+                current: self.transition.as_ref().map(|t| t.0.clone()),
+                allowed: self.transition.map(|t| t.1),
             },
         };
         (self.status, axum::Json(body)).into_response()

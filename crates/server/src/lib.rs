@@ -11,7 +11,9 @@
 mod api;
 mod auth;
 mod error;
+mod flows;
 mod html;
+mod idempotency;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +43,13 @@ pub struct AppState {
     pub screener: Arc<pw_screen::Screener>,
     /// The store.
     pub store: Store,
+    /// Days an importing authority has to reply to a notification when neither it nor the registry's PEN
+    /// regime data sets a deadline (`pwatch serve --pen-response-days`).
+    pub pen_response_days: u32,
 }
+
+/// The platform's reply deadline for notifications when no other is known.
+pub const DEFAULT_PEN_RESPONSE_DAYS: u32 = 15;
 
 /// Building the state failed.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +82,7 @@ impl AppState {
             classifier,
             screener,
             store,
+            pen_response_days: DEFAULT_PEN_RESPONSE_DAYS,
         })
     }
 }
@@ -85,7 +94,13 @@ pub fn app(state: AppState) -> Router {
         .route("/lookup", get(html::lookup))
         .route("/check", get(html::check))
         .route("/healthz", get(api::healthz))
-        .nest("/api/v1", api::routes())
+        .nest(
+            "/api/v1",
+            api::routes().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                idempotency::layer,
+            )),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -12,8 +12,60 @@
 
 #![forbid(unsafe_code)]
 
+/// Run `$body` on either database: `$p` is the pool, `$sql(pg_sql)` turns `$n` placeholders into SQLite's
+/// `?n` (the macro expands the body once per database, so each gets its concrete types).
+macro_rules! on_db {
+    ($self:expr, $p:ident, $sql:ident => $body:block) => {
+        match $self {
+            Store::Sqlite($p) => {
+                let $sql = |s: &str| s.replace('$', "?");
+                $body
+            }
+            Store::Postgres($p) => {
+                let $sql = |s: &str| s.to_string();
+                $body
+            }
+        }
+    };
+}
+
+/// Append an audit row inside the transaction `$tx` (so the change and its record commit together).
+macro_rules! audit {
+    ($tx:expr, $sql:ident, $at:expr, $actor:expr, $action:expr, $entity:expr, $id:expr, $detail:expr) => {
+        sqlx::query(&$sql(crate::AUDIT_INSERT))
+            .bind($at)
+            .bind(&$actor.id)
+            .bind(&$actor.org_id)
+            .bind($action)
+            .bind($entity)
+            .bind($id)
+            .bind($detail)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (at, actor, org_id, action, entity, entity_id, detail)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+mod access;
+#[cfg(test)]
+mod flow_tests;
+mod idempotency;
+mod licences;
+mod notifications;
 mod platform;
 
+pub use access::{Listing, Page, StateChange, Viewer};
+pub use idempotency::{ABANDONED_AFTER_SECS, Claim};
+pub use licences::{
+    LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication, licence_actions,
+};
+pub use notifications::{
+    DeadlineDefault, NewNotification, Notification, NotificationFilter, PenAction,
+    notification_actions,
+};
 pub use platform::{
     Actor, ApiToken, AuditEntry, Competence, MIN_PASSWORD_CHARS, NewOrganisation, NewUser, OrgKind,
     Organisation, Role, Scope, User, hash_password, personal_hash,
@@ -55,6 +107,22 @@ pub enum StoreError {
         field: String,
         /// Why.
         message: String,
+    },
+    /// The viewer may not do this (role, organisation kind or competence).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// No such record, or not one the viewer may see (the two are not told apart).
+    #[error("{0}")]
+    NotFound(String),
+    /// The record is not in a state that allows this change.
+    #[error("{message}")]
+    Transition {
+        /// What was tried and the current state.
+        message: String,
+        /// The current state.
+        current: String,
+        /// The actions allowed from it (for this viewer).
+        allowed: Vec<String>,
     },
     /// Something that should not happen (a stored value the code does not know).
     #[error("internal error: {0}")]
@@ -208,6 +276,7 @@ mod tests {
         assert_eq!(versions.iter().filter(|v| *v == "sha256:test-a").count(), 1);
         store.ping().await.expect("ping");
         platform::exercise(&store).await;
+        flow_tests::exercise(&store).await;
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use crate::{Store, StoreError};
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// What an organisation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     /// A national competent authority.
@@ -32,7 +32,7 @@ pub enum OrgKind {
 }
 
 /// What a national authority is competent for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Competence {
     /// Export and import licences.
@@ -46,7 +46,7 @@ pub enum Competence {
 }
 
 /// A user's role within their organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Manages the organisation's users.
@@ -87,7 +87,7 @@ names!(Competence { Licensing = "licensing", Pen = "pen", Customs = "customs", P
 names!(Role { Admin = "admin", Officer = "officer", Reviewer = "reviewer", ReadOnly = "read_only" });
 
 /// What an API token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Read the organisation's records and what is addressed to it.
@@ -106,7 +106,7 @@ pub enum Scope {
 names!(Scope { Read = "read", Screen = "screen", Licences = "licences", Notifications = "notifications", Incidents = "incidents", Admin = "admin" });
 
 /// An API token (never with its secret or hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     /// Identifier (`tok_…`).
     pub id: String,
@@ -152,7 +152,7 @@ pub struct NewOrganisation {
 }
 
 /// An organisation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
     /// Identifier (`org_…`).
     pub id: String,
@@ -193,7 +193,7 @@ impl fmt::Debug for NewUser {
 }
 
 /// A user (never with the password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     /// Identifier (`usr_…`).
     pub id: String,
@@ -210,7 +210,7 @@ pub struct User {
 }
 
 /// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Sequence number (increasing, gap-free within one database).
     pub seq: i64,
@@ -230,7 +230,7 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid {
         field: field.to_string(),
         message: message.into(),
@@ -238,11 +238,11 @@ fn invalid(field: &str, message: impl Into<String>) -> StoreError {
 }
 
 /// Now, to the microsecond (what PostgreSQL keeps), so a record reads back equal to what was written.
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
-fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -408,26 +408,7 @@ fn user_from(r: UserRow) -> Result<User, StoreError> {
     })
 }
 
-/// Run `$body` on either database: `$p` is the pool, `$sql(pg_sql)` turns `$n` placeholders into SQLite's
-/// `?n` (the macro expands the body once per database, so each gets its concrete types).
-macro_rules! on_db {
-    ($self:expr, $p:ident, $sql:ident => $body:block) => {
-        match $self {
-            Store::Sqlite($p) => {
-                let $sql = |s: &str| s.replace('$', "?");
-                $body
-            }
-            Store::Postgres($p) => {
-                let $sql = |s: &str| s.to_string();
-                $body
-            }
-        }
-    };
-}
-
-const AUDIT_INSERT: &str =
-    "INSERT INTO audit_log (at, actor, org_id, action, entity, entity_id, detail)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+use crate::AUDIT_INSERT;
 
 impl Store {
     /// Create an organisation (audited).

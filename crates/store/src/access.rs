@@ -1,0 +1,190 @@
+//! Who is looking, and what they may do: the one place tenant rules are written down.
+//!
+//! Every read and write of tenant data takes a [`Viewer`]. Reads filter in SQL on the viewer's organisation
+//! (so a record another tenant owns is indistinguishable from one that does not exist: both are "not
+//! found"), and writes check [`Viewer::may_write`] and the organisation's kind and competences before
+//! touching anything. The rules, in one list:
+//!
+//! - a licence application is seen by the company that applied and the authority that decides it;
+//! - a pre-export notification is seen by the exporting and the importing authority, and its state and
+//!   reply appear on the licence application it came from (so the exporter sees an objection);
+//! - an incident is seen by the organisation that reported it, the organisations it was shared with, and —
+//!   when shared with all — every national authority and observer;
+//! - an entity and a watch-list entry are seen by the organisation that recorded them;
+//! - read-only users and reviewers read; officers and admins act for their organisation (reviewers may
+//!   also comment on incidents).
+
+use serde::Serialize;
+
+use crate::{Actor, Competence, OrgKind, Organisation, Role, StoreError, User};
+
+/// The signed-in user with their organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Viewer {
+    /// The user id.
+    pub user_id: String,
+    /// Their role.
+    pub role: Role,
+    /// Their organisation.
+    pub org_id: String,
+    /// Its kind.
+    pub kind: OrgKind,
+    /// Its country (authorities always have one).
+    pub country: Option<String>,
+    /// Its competences (authorities).
+    pub competences: Vec<Competence>,
+}
+
+impl Viewer {
+    /// The viewer of a user in their organisation.
+    pub fn new(user: &User, org: &Organisation) -> Viewer {
+        Viewer {
+            user_id: user.id.clone(),
+            role: user.role,
+            org_id: org.id.clone(),
+            kind: org.kind,
+            country: org.country.clone(),
+            competences: org.competences.clone(),
+        }
+    }
+
+    /// The actor for the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user_id.clone(),
+            org_id: Some(self.org_id.clone()),
+        }
+    }
+
+    /// May this user change records on their organisation's behalf (officers and admins)?
+    pub fn may_write(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Officer)
+    }
+
+    /// A national authority with this competence?
+    pub fn is_authority_for(&self, c: Competence) -> bool {
+        self.kind == OrgKind::Authority && self.competences.contains(&c)
+    }
+
+    /// 403-style refusal unless the user may write.
+    pub fn require_write(&self) -> Result<(), StoreError> {
+        if self.may_write() {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden(format!(
+                "the {} role reads only; an officer or admin of the organisation must do this",
+                self.role
+            )))
+        }
+    }
+
+    /// Refusal unless the organisation is of this kind (and, for authorities, has the competence).
+    pub fn require_kind(
+        &self,
+        kind: OrgKind,
+        competence: Option<Competence>,
+    ) -> Result<(), StoreError> {
+        let ok = self.kind == kind && competence.is_none_or(|c| self.competences.contains(&c));
+        if ok {
+            Ok(())
+        } else {
+            Err(StoreError::Forbidden(match competence {
+                Some(c) => format!("only a national authority competent for {c} may do this"),
+                None => format!("only a {kind} organisation may do this"),
+            }))
+        }
+    }
+}
+
+/// Which slice of a list to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// At most this many (1–200).
+    pub limit: i64,
+    /// After skipping this many.
+    pub offset: i64,
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page {
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+impl Page {
+    /// A page, checked: `limit` 1–200 (default 50), `offset` ≥ 0.
+    pub fn new(limit: Option<i64>, offset: Option<i64>) -> Result<Page, StoreError> {
+        let limit = limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(crate::platform::invalid(
+                "limit",
+                format!("{limit} is not between 1 and 200"),
+            ));
+        }
+        let offset = offset.unwrap_or(0);
+        if offset < 0 {
+            return Err(crate::platform::invalid("offset", "must not be negative"));
+        }
+        Ok(Page { limit, offset })
+    }
+}
+
+/// One page of a list, with the total the filters select.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listing<T> {
+    /// The records on this page.
+    pub items: Vec<T>,
+    /// How many records the filters select in all.
+    pub total: i64,
+    /// The page size asked for.
+    pub limit: i64,
+    /// The offset asked for.
+    pub offset: i64,
+}
+
+/// One state change: who moved a record from which state to which, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StateChange {
+    /// The state before (none when created).
+    pub from: Option<String>,
+    /// The state after.
+    pub to: String,
+    /// The user.
+    pub actor: String,
+    /// Their organisation.
+    pub org_id: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Why (a refusal reason, an objection, a question, an answer).
+    pub reason: Option<String>,
+}
+
+/// Free text from a user: trimmed, non-empty when required, at most `max` characters.
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, StoreError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(crate::platform::invalid(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(crate::platform::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// An ISO 3166-1 alpha-2 code, upper-cased.
+pub(crate) fn country(field: &str, value: &str) -> Result<String, StoreError> {
+    let v = value.trim().to_ascii_uppercase();
+    if v.len() != 2 || !v.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(crate::platform::invalid(
+            field,
+            format!("{value:?} is not an ISO 3166-1 alpha-2 code"),
+        ));
+    }
+    Ok(v)
+}

@@ -200,6 +200,9 @@ pub(crate) async fn apply(
     body: Bytes,
 ) -> Result<(StatusCode, Json<LicenceView>), AppError> {
     let viewer = caller.viewer_for(Scope::Licences)?;
+    // Who may do this is settled before the body is looked at.
+    viewer.require_kind(pw_store::OrgKind::Company, None)?;
+    viewer.require_write()?;
     let req: ApplyRequest = parse_json(&body)?;
     let expected = date("expected_date", &req.expected_date)?;
     let from = viewer.country.clone().ok_or_else(|| {
@@ -523,6 +526,11 @@ pub(crate) async fn send(
     body: Bytes,
 ) -> Result<(StatusCode, Json<NotificationView>), AppError> {
     let viewer = caller.viewer_for(Scope::Notifications)?;
+    viewer.require_kind(
+        pw_store::OrgKind::Authority,
+        Some(pw_store::Competence::Pen),
+    )?;
+    viewer.require_write()?;
     let req: SendRequest = parse_json(&body)?;
     for (i, t) in req.transit_countries.iter().enumerate() {
         pw_trade::country(&st.registry, "transit_countries", t)
@@ -760,6 +768,11 @@ pub(crate) async fn set_response_days(
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
     let viewer = caller.viewer_for(Scope::Notifications)?;
+    viewer.require_kind(
+        pw_store::OrgKind::Authority,
+        Some(pw_store::Competence::Pen),
+    )?;
+    viewer.require_write()?;
     let req: ResponseDaysRequest = parse_json(&body)?;
     st.store.set_pen_response_days(req.days, &viewer).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -21,6 +21,7 @@ use pw_trade::{CheckError, CheckRequest, Decision, TradeReport};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod batch;
+mod demo;
 mod screen;
 mod text;
 
@@ -150,6 +151,26 @@ enum Command {
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
+    },
+    /// Demonstration data for a newcomer.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCommand {
+    /// Create demo authorities, companies, users and a realistic licence and notification flow in an empty
+    /// database; prints each user's random password and API token once.
+    Seed {
+        /// Database URL (sqlite://FILE or postgres://…).
+        #[arg(
+            long,
+            default_value = "sqlite://pwatch.db",
+            env = "PWATCH_DATABASE_URL"
+        )]
+        db: String,
     },
 }
 
@@ -463,6 +484,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             screen::eval(&screener, &set, cli.json, min_offer_f1)
         }
         Command::Admin { db, command } => admin(&db, command, cli.json),
+        Command::Demo {
+            command: DemoCommand::Seed { db },
+        } => {
+            let registry = load_registry(cli.registry.as_ref())?;
+            let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let seeded = rt.block_on(async move {
+                let store = pw_store::Store::connect(&db)
+                    .await
+                    .with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
+                store.note_registry_version(registry.version()).await?;
+                demo::seed(store, registry).await
+            })?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&seeded)?);
+            } else {
+                println!(
+                    "Demo data created. Sign-in details (shown once; keep them or re-seed a new database):"
+                );
+                println!();
+                for u in &seeded.users {
+                    println!(
+                        "{:<9} {:<34} {:<9} password {}  token {}",
+                        u.org, u.email, u.role, u.password, u.token
+                    );
+                }
+                println!();
+                for (kind, ids) in &seeded.records {
+                    println!("{} {kind} records: {}", ids.len(), ids.join(" "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Registry {
             command: RegistryCommand::Validate { dir },
         } => {

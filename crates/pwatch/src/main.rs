@@ -56,6 +56,15 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "PWATCH_ADDR")]
         addr: SocketAddr,
+        /// Mark session cookies `Secure` (set this when users reach the server over HTTPS, e.g. behind a
+        /// TLS-terminating proxy).
+        #[arg(long, env = "PWATCH_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Days an importing authority has to reply to a pre-export notification when neither it nor the
+        /// registry's PEN regime data sets a deadline.
+        #[arg(long, default_value_t = pw_server::DEFAULT_PEN_RESPONSE_DAYS,
+              value_parser = clap::value_parser!(u32).range(1..=365))]
+        pen_response_days: u32,
     },
     /// Identify a substance by name, synonym, abbreviation, CAS RN or InChIKey, with its controls.
     Lookup {
@@ -319,7 +328,12 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { db, addr } => {
+        Command::Serve {
+            db,
+            addr,
+            secure_cookies,
+            pen_response_days,
+        } => {
             let registry = load_registry(cli.registry.as_ref())?;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
@@ -327,8 +341,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .await
                     .with_context(|| format!("opening database {}", pw_store::redact(&db)))?;
                 store.note_registry_version(registry.version()).await?;
-                let state =
+                let mut state =
                     pw_server::AppState::new(registry, store).context("compiling class rules")?;
+                state.secure_cookies = secure_cookies;
+                state.pen_response_days = pen_response_days;
                 pw_server::serve(state, addr)
                     .await
                     .with_context(|| format!("serving on {addr}"))

@@ -72,6 +72,8 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/me", get(me))
         .merge(crate::flows::routes())
+        .merge(crate::incidents::routes())
+        .merge(crate::accounts::routes())
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
 }
@@ -84,6 +86,8 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::flows::FlowsDoc::openapi());
+    doc.merge(crate::incidents::IncidentsDoc::openapi());
+    doc.merge(crate::accounts::AccountsDoc::openapi());
     doc
 }
 

@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use pw_store::{
-    DeadlineDefault, LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication,
-    NewNotification, Notification, NotificationFilter, Page, PenAction, Scope, StateChange, Viewer,
-    licence_actions, notification_actions,
+    DeadlineDefault, EntityFlag, LicenceApplication, LicenceDecision, LicenceFilter,
+    NewLicenceApplication, NewNotification, Notification, NotificationFilter, Page, PenAction,
+    Scope, StateChange, Viewer, licence_actions, notification_actions,
 };
 use pw_trade::CheckRequest;
 use serde::{Deserialize, Serialize};
@@ -121,6 +121,10 @@ pub struct LicenceView {
     /// State history (one record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StateChange>>,
+    /// For the deciding authority, on one record: names in the application that resemble entities it
+    /// knows (its own records, its watch list, entities of incidents shared with it), with why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_flags: Option<Vec<EntityFlag>>,
 }
 
 /// A page of licence applications.
@@ -170,6 +174,7 @@ async fn licence_view(
                 .collect(),
             notification: n,
             history: None,
+            entity_flags: None,
         })
         .collect();
     let history = if with_history {
@@ -177,7 +182,30 @@ async fn licence_view(
     } else {
         None
     };
+    // Entity intelligence is for authorities; a company does not learn what they hold on its partners.
+    let entity_flags = if with_history && viewer.kind == pw_store::OrgKind::Authority {
+        let applicant = st
+            .store
+            .organisation(&lic.applicant_org_id)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        Some(
+            st.store
+                .entity_flags(
+                    viewer,
+                    &[
+                        ("consignee", &lic.consignee_name),
+                        ("applicant", &applicant),
+                    ],
+                )
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(LicenceView {
+        entity_flags,
         actions: licence_actions(&lic, viewer)
             .into_iter()
             .map(str::to_string)
@@ -396,6 +424,9 @@ pub struct NotificationView {
     /// State history (one record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StateChange>>,
+    /// For an authority, on one record: names in the notification that resemble entities it knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_flags: Option<Vec<EntityFlag>>,
 }
 
 /// A page of notifications.
@@ -503,7 +534,23 @@ async fn notification_view(
     } else {
         None
     };
+    let entity_flags = if with_history && viewer.kind == pw_store::OrgKind::Authority {
+        Some(
+            st.store
+                .entity_flags(
+                    viewer,
+                    &[
+                        ("consignee", &n.consignee_name),
+                        ("exporter", &n.exporter_name),
+                    ],
+                )
+                .await?,
+        )
+    } else {
+        None
+    };
     Ok(NotificationView {
+        entity_flags,
         actions: notification_actions(&n, viewer)
             .into_iter()
             .map(str::to_string)

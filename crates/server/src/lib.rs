@@ -8,12 +8,14 @@
 
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod api;
 mod auth;
 mod error;
 mod flows;
 mod html;
 mod idempotency;
+mod incidents;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,6 +48,8 @@ pub struct AppState {
     /// Days an importing authority has to reply to a notification when neither it nor the registry's PEN
     /// regime data sets a deadline (`pwatch serve --pen-response-days`).
     pub pen_response_days: u32,
+    /// Mark the session cookie `Secure` (the server is reached over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 /// The platform's reply deadline for notifications when no other is known.
@@ -83,6 +87,7 @@ impl AppState {
             screener,
             store,
             pen_response_days: DEFAULT_PEN_RESPONSE_DAYS,
+            secure_cookies: false,
         })
     }
 }
@@ -109,9 +114,13 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, registry = state.registry.version(), "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await
+    // The peer address feeds the per-client sign-in throttle.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
 }
 
 async fn shutdown() {

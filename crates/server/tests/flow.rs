@@ -302,3 +302,46 @@ async fn bad_bodies_name_the_field() {
     let r = w.get("/api/v1/licences?limit=ten", &ro).await;
     assert_eq!(r.status, 400, "{}", r.body);
 }
+
+#[tokio::test]
+async fn authorities_see_names_that_resemble_known_entities() {
+    let w = World::sqlite().await;
+    let cn = w.token("cn", Officer);
+    let company = w.token("company", Officer);
+    // The authority has the consignee on record (spelled differently), and watches it.
+    let r = w
+        .post(
+            "/api/v1/entities",
+            &cn,
+            &json!({"kind": "company", "name": "FARMACEUTICA EJEMPLO SA DE CV", "country": "MX"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let entity = r.body["id"].as_str().expect("id").to_string();
+    let r = w
+        .post(
+            &format!("/api/v1/entities/{entity}/watch"),
+            &cn,
+            &json!({"reason": "Consignee in a 2026 seizure"}),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.body);
+    let id = w
+        .post("/api/v1/licences", &company, &application())
+        .await
+        .body["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = w.get(&format!("/api/v1/licences/{id}"), &cn).await;
+    let flags = r.body["entity_flags"]
+        .as_array()
+        .expect("flags for the authority");
+    assert_eq!(flags.len(), 1, "{}", r.body["entity_flags"]);
+    assert_eq!(flags[0]["role"], "consignee");
+    assert_eq!(flags[0]["entity_id"], entity.as_str());
+    assert_eq!(flags[0]["watch_reason"], "Consignee in a 2026 seizure");
+    // The applicant does not learn what the authority holds.
+    let r = w.get(&format!("/api/v1/licences/{id}"), &company).await;
+    assert!(r.body.get("entity_flags").is_none(), "{}", r.body);
+}

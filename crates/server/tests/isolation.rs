@@ -49,7 +49,21 @@ enum Fixture {
     Licence,
     ApprovedLicence,
     Pen(PenState),
+    /// A user of the company (created for the probe).
+    CompanyUser,
+    /// An API token of the company's officer.
+    CompanyToken,
+    /// An invitation by the company's admin.
+    CompanyInvitation,
+    /// An incident reported by China's officer, shared with Mexico (and an entity of China's to link).
+    Incident,
+    /// An entity recorded by China's authority.
+    CnEntity,
+    /// The same, on China's watch list.
+    CnWatchedEntity,
 }
+
+const ENTITY_NAME: &str = "Zhongshan Matrixfixture Biotech Co., Ltd.";
 
 struct Row {
     method: &'static str,
@@ -236,6 +250,260 @@ fn rows() -> Vec<Row> {
             expect: importer_acts,
         },
         Row {
+            method: "GET",
+            path: "/api/v1/incidents",
+            fixture: Fixture::Incident,
+            body: None,
+            expect: |t, _| {
+                if ["cn", "mx"].contains(&t) {
+                    Expect::Ok
+                } else {
+                    Expect::Hidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/incidents",
+            fixture: Fixture::None,
+            body: Some(
+                json!({"kind": "seizure", "substances": ["NPP"], "occurred_on": "2026-11-01",
+                "description": "25 kg declared as a dye intermediate, stopped at the port"}),
+            ),
+            expect: |_, r| {
+                if writes(r) {
+                    Expect::Ok
+                } else {
+                    Expect::Forbidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/incidents/from-screening",
+            fixture: Fixture::None,
+            body: Some(
+                json!({"text": "We sell 1-boc-4-piperidone CAS 79099-07-3, safe delivery to Mexico, pay BTC, Wickr: xyz"}),
+            ),
+            expect: |_, r| {
+                if writes(r) {
+                    Expect::Ok
+                } else {
+                    Expect::Forbidden
+                }
+            },
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/incidents/{id}",
+            fixture: Fixture::Incident,
+            body: None,
+            expect: |t, r| read_by(&["cn", "mx"])(t, r),
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/incidents/{id}/comments",
+            fixture: Fixture::Incident,
+            body: Some(json!({"body": "The same consignee appears in a 2025 seizure."})),
+            expect: |t, r| match (t, r) {
+                ("cn" | "mx", Role::ReadOnly) => Expect::Forbidden,
+                ("cn" | "mx", _) => Expect::Ok,
+                _ => Expect::NotFound,
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/incidents/{id}/share",
+            fixture: Fixture::Incident,
+            body: Some(json!({"shared_with": ["{us_org}"]})),
+            expect: reporter_acts,
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/incidents/{id}/entities",
+            fixture: Fixture::Incident,
+            body: Some(json!({"entity_ids": ["{other}"]})),
+            expect: reporter_acts,
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/entities",
+            fixture: Fixture::CnEntity,
+            body: None,
+            expect: |t, _| {
+                if t == "cn" {
+                    Expect::Ok
+                } else {
+                    Expect::Hidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/entities",
+            fixture: Fixture::None,
+            body: Some(
+                json!({"kind": "company", "name": "Matrix Trading {uniq} Ltd", "country": "CN"}),
+            ),
+            expect: |_, r| {
+                if writes(r) {
+                    Expect::Ok
+                } else {
+                    Expect::Forbidden
+                }
+            },
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/entities/{id}",
+            fixture: Fixture::CnEntity,
+            body: None,
+            expect: |t, r| read_by(&["cn"])(t, r),
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/entities/{id}/watch",
+            fixture: Fixture::CnEntity,
+            body: Some(json!({"reason": "Supplier in a seizure"})),
+            expect: cn_writes,
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/entities/{id}/unwatch",
+            fixture: Fixture::CnWatchedEntity,
+            body: Some(json!({"reason": "Cleared"})),
+            expect: cn_writes,
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/watchlist",
+            fixture: Fixture::CnWatchedEntity,
+            body: None,
+            // Only authorities keep a watch list; for anyone else it is empty.
+            expect: |t, _| match t {
+                "cn" => Expect::Ok,
+                _ => Expect::Hidden,
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/entities/match",
+            fixture: Fixture::CnEntity,
+            body: Some(
+                json!({"names": [{"role": "consignee", "name": "ZHONGSHAN MATRIXFIXTURE BIO-TECH CO LTD"}]}),
+            ),
+            expect: |t, _| {
+                if t == "cn" {
+                    Expect::Ok
+                } else {
+                    Expect::Hidden
+                }
+            },
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/session",
+            fixture: Fixture::None,
+            body: None,
+            // A bearer token is not a session.
+            expect: |_, _| Expect::NotFound,
+        },
+        Row {
+            method: "DELETE",
+            path: "/api/v1/session",
+            fixture: Fixture::None,
+            body: None,
+            expect: |_, _| Expect::NotFound,
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/users",
+            fixture: Fixture::CompanyUser,
+            body: None,
+            expect: |t, _| {
+                if t == "company" {
+                    Expect::Ok
+                } else {
+                    Expect::Hidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/users/{id}/disable",
+            fixture: Fixture::CompanyUser,
+            body: None,
+            expect: company_admin_only,
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/users/{id}/enable",
+            fixture: Fixture::CompanyUser,
+            body: None,
+            expect: company_admin_only,
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/tokens",
+            fixture: Fixture::CompanyToken,
+            body: None,
+            expect: |t, r| {
+                if t == "company" && r == Role::Officer {
+                    Expect::Ok
+                } else {
+                    Expect::Hidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/tokens",
+            fixture: Fixture::None,
+            body: Some(json!({"name": "matrix", "scopes": ["read"]})),
+            expect: |_, _| Expect::Ok,
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/tokens/{id}/revoke",
+            fixture: Fixture::CompanyToken,
+            body: None,
+            expect: |t, r| match (t, r) {
+                ("company", Role::Officer | Role::Admin) => Expect::Ok,
+                _ => Expect::NotFound,
+            },
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/invitations",
+            fixture: Fixture::CompanyInvitation,
+            body: None,
+            expect: |t, r| match (t, r) {
+                ("company", Role::Admin) => Expect::Ok,
+                (_, Role::Admin) => Expect::Hidden,
+                _ => Expect::Forbidden,
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/invitations",
+            fixture: Fixture::None,
+            body: Some(json!({"email": "invitee-{uniq}@example.org", "role": "officer"})),
+            expect: |_, r| {
+                if r == Role::Admin {
+                    Expect::Ok
+                } else {
+                    Expect::Forbidden
+                }
+            },
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/invitations/{id}/revoke",
+            fixture: Fixture::CompanyInvitation,
+            body: None,
+            expect: company_admin_only,
+        },
+        Row {
             method: "POST",
             path: "/api/v1/settings/pen-response-days",
             fixture: Fixture::None,
@@ -249,6 +517,32 @@ fn rows() -> Vec<Row> {
             },
         },
     ]
+}
+
+fn reporter_acts(t: &str, r: Role) -> Expect {
+    match t {
+        "cn" if writes(r) => Expect::Ok,
+        "cn" | "mx" => Expect::Forbidden,
+        _ => Expect::NotFound,
+    }
+}
+
+fn cn_writes(t: &str, r: Role) -> Expect {
+    match t {
+        "cn" if writes(r) => Expect::Ok,
+        "cn" => Expect::Forbidden,
+        _ => Expect::NotFound,
+    }
+}
+
+/// Admin actions: a non-admin is refused whatever the id (so the refusal tells nothing about it); another
+/// organisation's admin does not find the record.
+fn company_admin_only(t: &str, r: Role) -> Expect {
+    match (t, r) {
+        ("company", Role::Admin) => Expect::Ok,
+        (_, Role::Admin) => Expect::NotFound,
+        _ => Expect::Forbidden,
+    }
 }
 
 fn importer_acts(t: &str, r: Role) -> Expect {
@@ -267,8 +561,11 @@ fn exporter_acts(t: &str, r: Role) -> Expect {
     }
 }
 
-/// Endpoints that hold no tenant data (public reference data, the document itself).
-const PUBLIC: [&str; 6] = [
+/// Endpoints that hold no tenant data (public reference data, the document itself) or exchange a secret
+/// for a credential (sign-in, accepting an invitation: tested in accounts.rs).
+const PUBLIC: [&str; 8] = [
+    "POST /api/v1/session",
+    "POST /api/v1/invitations/accept",
     "GET /healthz",
     "GET /api/v1/lookup",
     "POST /api/v1/check",
@@ -276,6 +573,11 @@ const PUBLIC: [&str; 6] = [
     "POST /api/v1/screen",
     "GET /api/v1/openapi.json",
 ];
+
+fn next() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Build the fixture the row needs; returns (record id, licence id).
 async fn fixture(w: &World, f: Fixture) -> (String, String) {
@@ -286,8 +588,96 @@ async fn fixture(w: &World, f: Fixture) -> (String, String) {
         assert!((200..300).contains(&r.status), "fixture: {}", r.body);
         r.body["id"].as_str().unwrap_or_default().to_string()
     };
-    if matches!(f, Fixture::None) {
-        return (String::new(), String::new());
+    let cli = pw_store::Actor {
+        id: "cli:test".into(),
+        org_id: None,
+    };
+    match f {
+        Fixture::None => return (String::new(), String::new()),
+        Fixture::CompanyUser => {
+            let user = w
+                .store
+                .create_user(
+                    &pw_store::NewUser {
+                        org_id: w.tenants["company"].org_id.clone(),
+                        email: format!("fixture-{}@company.example", next()),
+                        password: "a long enough password".into(),
+                        role: Role::Officer,
+                    },
+                    &cli,
+                )
+                .await
+                .expect("user");
+            return (user.id, String::new());
+        }
+        Fixture::CompanyToken => {
+            let (token, _) = w
+                .store
+                .create_token(
+                    &w.tenants["company"].users["officer"],
+                    "fixture",
+                    &[pw_store::Scope::Read],
+                    None,
+                    &cli,
+                )
+                .await
+                .expect("token");
+            return (token.id, String::new());
+        }
+        Fixture::Incident => {
+            let cn = w.token("cn", Role::Officer);
+            let entity = ok(&w
+                .post(
+                    "/api/v1/entities",
+                    &cn,
+                    &json!({"kind": "company", "name": ENTITY_NAME, "country": "CN"}),
+                )
+                .await);
+            let r = w
+                .post(
+                    "/api/v1/incidents",
+                    &cn,
+                    &json!({"kind": "stopped_shipment", "substances": ["ANPP"], "quantity": "10 kg",
+                        "route": ["CN", "MX"], "occurred_on": "2026-10-02",
+                        "description": "Declared as a plasticiser; stopped before loading",
+                        "shared_with": [w.tenants["mx"].org_id]}),
+                )
+                .await;
+            return (ok(&r), entity);
+        }
+        Fixture::CnEntity | Fixture::CnWatchedEntity => {
+            let cn = w.token("cn", Role::Officer);
+            let entity = ok(&w
+                .post(
+                    "/api/v1/entities",
+                    &cn,
+                    &json!({"kind": "company", "name": ENTITY_NAME, "country": "CN"}),
+                )
+                .await);
+            if matches!(f, Fixture::CnWatchedEntity) {
+                ok(&w
+                    .post(
+                        &format!("/api/v1/entities/{entity}/watch"),
+                        &cn,
+                        &json!({"reason": "Supplier in a seizure"}),
+                    )
+                    .await);
+            }
+            return (entity, String::new());
+        }
+        Fixture::CompanyInvitation => {
+            let r = w
+                .post(
+                    "/api/v1/invitations",
+                    &w.token("company", Role::Admin),
+                    &json!({"email": format!("fixture-{}@invited.example", next()), "role": "officer"}),
+                )
+                .await;
+            ok(&r);
+            let id = r.body["invitation"]["id"].as_str().expect("invitation id");
+            return (id.to_string(), String::new());
+        }
+        _ => {}
     }
     let lic = ok(&w.post("/api/v1/licences", &company, &application()).await);
     if matches!(f, Fixture::Licence) {
@@ -363,7 +753,15 @@ async fn matrix(w: &World) {
                 let body = row
                     .body
                     .as_ref()
-                    .map(|b| serde_json::from_str(&b.to_string().replace("{licence}", &lic)))
+                    .map(|b| {
+                        serde_json::from_str(
+                            &b.to_string()
+                                .replace("{licence}", &lic)
+                                .replace("{other}", &lic)
+                                .replace("{us_org}", &w.tenants["us"].org_id)
+                                .replace("{uniq}", &next().to_string()),
+                        )
+                    })
                     .transpose()
                     .expect("body");
                 let token = w.token(tenant, role);
@@ -373,7 +771,13 @@ async fn matrix(w: &World) {
                 let expect = (row.expect)(tenant, role);
                 let got = match r.status {
                     200..=299 if !id.is_empty() && r.body.to_string().contains(&id) => Expect::Ok,
-                    200..=299 if row.method == "GET" && !id.is_empty() => Expect::Hidden,
+                    // Reads (and the read-only match) answer without the record they may not see.
+                    200..=299
+                        if (row.method == "GET" || row.path.ends_with("/match"))
+                            && !id.is_empty() =>
+                    {
+                        Expect::Hidden
+                    }
                     200..=299 => Expect::Ok,
                     403 => Expect::Forbidden,
                     404 => Expect::NotFound,
@@ -385,7 +789,7 @@ async fn matrix(w: &World) {
                 };
                 assert_eq!(
                     got, expect,
-                    "{} {path} as {tenant}/{role}: {}",
+                    "{} {path} as {tenant}/{role} (fixture {id}): {}",
                     row.method, r.body
                 );
                 if matches!(r.status, 400..=499) {

@@ -10,7 +10,14 @@
 //!   reply appear on the licence application it came from (so the exporter sees an objection);
 //! - an incident is seen by the organisation that reported it, the organisations it was shared with, and —
 //!   when shared with all — every national authority and observer;
-//! - an entity and a watch-list entry are seen by the organisation that recorded them;
+//! - an entity and a watch-list entry are seen by the organisation that recorded them; an entity linked to
+//!   an incident is also seen (name and identifiers) by everyone who sees the incident;
+//! - any organisation may report an incident; only the reporter shares it further (sharing only widens)
+//!   and links entities to it; only national authorities keep a watch list, of entities they see;
+//! - an organisation's users are seen by its members; only its admins invite (invitations are seen by
+//!   its admins), disable and enable them; a user sees and creates only their own API tokens, with no
+//!   scope beyond their role's (`role_scopes`) and the calling credential's, and an admin may also list
+//!   and revoke every token of the organisation;
 //! - read-only users and reviewers read; officers and admins act for their organisation (reviewers may
 //!   also comment on incidents).
 

@@ -50,15 +50,31 @@ const AUDIT_INSERT: &str =
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 mod access;
+mod accounts;
+mod entities;
 #[cfg(test)]
 mod flow_tests;
 mod idempotency;
+mod incidents;
 mod licences;
 mod notifications;
 mod platform;
 
 pub use access::{Listing, Page, StateChange, Viewer};
+pub use accounts::{
+    Accepted, INVITATION_DAYS, Invitation, LOGIN_WINDOW_SECS, MAX_FAILURES_PER_CLIENT,
+    MAX_FAILURES_PER_EMAIL, SESSION_IDLE_SECS, SESSION_MAX_SECS, Session, SignIn, constant_time_eq,
+    role_scopes, session_csrf_token,
+};
+pub use entities::{
+    ENTITY_KINDS, Entity, EntityFilter, EntityFlag, IDENTIFIER_TYPES, Identifier, MATCH_THRESHOLD,
+    NewEntity, WatchEntry, name_key, name_similarity, name_tokens,
+};
 pub use idempotency::{ABANDONED_AFTER_SECS, Claim};
+pub use incidents::{
+    INCIDENT_KINDS, Incident, IncidentComment, IncidentFilter, IncidentSubstance, NewIncident,
+    RedFlag, incident_actions,
+};
 pub use licences::{
     LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication, licence_actions,
 };
@@ -276,7 +292,9 @@ mod tests {
         assert_eq!(versions.iter().filter(|v| *v == "sha256:test-a").count(), 1);
         store.ping().await.expect("ping");
         platform::exercise(&store).await;
+        accounts::exercise(&store).await;
         flow_tests::exercise(&store).await;
+        incidents::exercise(&store).await;
     }
 
     #[tokio::test]

@@ -137,6 +137,59 @@ async fn full_flow_on_postgres() {
     }
 }
 
+/// Two officers of the importing authority reply at the same moment, over HTTP: exactly one reply wins, the
+/// other is a 409 naming the state that won — 20 rounds.
+async fn racing_replies(w: &World) {
+    let cn = w.token("cn", Officer);
+    let mx_a = w.token("mx", Officer);
+    let mx_b = w.token("mx", pw_store::Role::Admin);
+    for round in 0..20 {
+        let r = w
+            .post(
+                "/api/v1/notifications",
+                &cn,
+                &json!({"substance": "ANPP", "quantity": "10 kg", "exporter_name": "Exporter",
+                    "consignee_name": format!("Consignee {round}"), "consignee_address": "Somewhere",
+                    "importing_country": "MX", "expected_date": "2027-02-01"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_str().expect("id").to_string();
+        let object = format!("/api/v1/notifications/{id}/object");
+        let agree = format!("/api/v1/notifications/{id}/no_objection");
+        let body_a = json!({"text": "Consignee unknown"});
+        let body_b = json!({});
+        let (a, b) = tokio::join!(
+            w.post(&object, &mx_a, &body_a),
+            w.post(&agree, &mx_b, &body_b)
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "round {round}: {} / {}",
+            a.body,
+            b.body
+        );
+        let loser = if a.status == 409 { &a } else { &b };
+        let winner = if a.status == 200 { &a } else { &b };
+        assert_eq!(loser.body["error"]["current"], winner.body["state"]);
+    }
+}
+
+#[tokio::test]
+async fn racing_replies_on_sqlite() {
+    racing_replies(&World::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn racing_replies_on_postgres() {
+    if let Some(w) = World::postgres().await {
+        racing_replies(&w).await;
+    }
+}
+
 #[tokio::test]
 async fn idempotency_keys_replay_the_first_answer() {
     let w = World::sqlite().await;

@@ -195,3 +195,67 @@ pub(crate) fn country(field: &str, value: &str) -> Result<String, StoreError> {
     }
     Ok(v)
 }
+
+/// A value bound to a dynamic query.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    /// Text.
+    Text(String),
+    /// A timestamp.
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// A `WHERE` clause built from only the filters that are set, so that each list query is one the
+/// database can answer from an index (a fixed clause with `($2 = '' OR col = $2)` arms cannot be).
+#[derive(Debug, Default)]
+pub(crate) struct Where {
+    parts: Vec<String>,
+    pub(crate) args: Vec<Arg>,
+}
+
+impl Where {
+    /// Add a condition; `cond` receives the placeholder (`$n`) of `arg`.
+    pub(crate) fn and(&mut self, cond: impl FnOnce(&str) -> String, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let placeholder = format!("${}", self.args.len());
+        self.parts.push(cond(&placeholder));
+        self
+    }
+
+    /// `column = value`, when the value is set and not empty.
+    pub(crate) fn eq(&mut self, column: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            self.and(|p| format!("{column} = {p}"), Arg::Text(v.to_string()));
+        }
+        self
+    }
+
+    /// The clause (without `WHERE`).
+    pub(crate) fn sql(&self) -> String {
+        if self.parts.is_empty() {
+            "TRUE".into()
+        } else {
+            self.parts.join(" AND ")
+        }
+    }
+
+    /// The next placeholder number after the arguments so far.
+    pub(crate) fn next(&self) -> usize {
+        self.args.len() + 1
+    }
+}
+
+/// Bind every argument of a [`Where`] to a query, in order.
+macro_rules! bind_where {
+    ($q:expr, $w:expr) => {{
+        let mut q = $q;
+        for a in &$w.args {
+            q = match a {
+                crate::access::Arg::Text(s) => q.bind(s.clone()),
+                crate::access::Arg::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_where;

@@ -13,7 +13,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::access::{Listing, Page, StateChange, Viewer, country, text};
+use crate::access::{Arg, Listing, Page, StateChange, Viewer, Where, bind_where, country, text};
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
 
@@ -419,24 +419,35 @@ impl Store {
         filter: &LicenceFilter,
         page: Page,
     ) -> Result<Listing<LicenceApplication>, StoreError> {
-        let state = filter.state.clone().unwrap_or_default();
-        let substance = filter.substance_id.clone().unwrap_or_default();
         let to = filter
             .importing_country
             .as_deref()
             .map(|c| country("importing_country", c))
-            .transpose()?
-            .unwrap_or_default();
-        let cond = "(applicant_org_id = $1 OR authority_org_id = $1)
-             AND ($2 = '' OR state = $2) AND ($3 = '' OR substance_id = $3) AND ($4 = '' OR importing_country = $4)";
+            .transpose()?;
+        // A company only applies and an authority only decides, so one indexed column says what it sees.
+        let mut w = Where::default();
+        let column = if viewer.kind == OrgKind::Authority {
+            "authority_org_id"
+        } else {
+            "applicant_org_id"
+        };
+        w.and(
+            |p| format!("{column} = {p}"),
+            Arg::Text(viewer.org_id.clone()),
+        );
+        w.eq("state", filter.state.as_deref())
+            .eq("substance_id", filter.substance_id.as_deref())
+            .eq("importing_country", to.as_deref());
+        let cond = w.sql();
+        let (lim, off) = (w.next(), w.next() + 1);
         let (total, rows): (i64, Vec<Row>) = on_db!(self, p, sql => {
-            let total: (i64,) = sqlx::query_as(&sql(&format!("SELECT COUNT(*) FROM licence_applications WHERE {cond}")))
-                .bind(&viewer.org_id).bind(&state).bind(&substance).bind(&to)
+            let count_sql = sql(&format!("SELECT COUNT(*) FROM licence_applications WHERE {cond}"));
+            let page_sql = sql(&format!("SELECT {COLUMNS} FROM licence_applications WHERE {cond}
+                 ORDER BY created_at DESC, id DESC LIMIT ${lim} OFFSET ${off}"));
+            let total: (i64,) = bind_where!(sqlx::query_as(&count_sql), w)
                 .fetch_one(p)
                 .await?;
-            let rows = sqlx::query_as(&sql(&format!("SELECT {COLUMNS} FROM licence_applications WHERE {cond}
-                 ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6")))
-                .bind(&viewer.org_id).bind(&state).bind(&substance).bind(&to)
+            let rows = bind_where!(sqlx::query_as(&page_sql), w)
                 .bind(page.limit).bind(page.offset)
                 .fetch_all(p)
                 .await?;

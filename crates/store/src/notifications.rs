@@ -19,7 +19,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::access::{Listing, Page, Viewer, country, text};
+use crate::access::{Arg, Listing, Page, Viewer, Where, bind_where, country, text};
 use crate::licences::{list_of, state_change, stored_date};
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
@@ -606,28 +606,41 @@ impl Store {
                 ));
             }
         };
-        let me = &viewer.org_id;
-        let inbox_id = if inbox { me.as_str() } else { "" };
-        let outbox_id = if outbox { me.as_str() } else { "" };
-        let state = filter.state.clone().unwrap_or_default();
-        let substance = filter.substance_id.clone().unwrap_or_default();
-        let licence = filter.licence_id.clone().unwrap_or_default();
-        let overdue_before = if filter.overdue {
-            Some(Utc::now())
-        } else {
-            None
-        };
-        let cond = "(importing_org_id = $1 OR exporting_org_id = $2)
-             AND ($3 = '' OR state = $3) AND ($4 = '' OR substance_id = $4) AND ($5 = '' OR licence_id = $5)
-             AND ($6 IS NULL OR (state = 'sent' AND deadline_at < $6))";
+        let me = viewer.org_id.clone();
+        let mut w = Where::default();
+        match (inbox, outbox) {
+            (true, false) => {
+                w.and(|p| format!("importing_org_id = {p}"), Arg::Text(me));
+            }
+            (false, true) => {
+                w.and(|p| format!("exporting_org_id = {p}"), Arg::Text(me));
+            }
+            _ => {
+                w.and(
+                    |p| format!("(importing_org_id = {p} OR exporting_org_id = {p})"),
+                    Arg::Text(me),
+                );
+            }
+        }
+        w.eq("state", filter.state.as_deref())
+            .eq("substance_id", filter.substance_id.as_deref())
+            .eq("licence_id", filter.licence_id.as_deref());
+        if filter.overdue {
+            w.and(
+                |p| format!("state = 'sent' AND deadline_at < {p}"),
+                Arg::Time(Utc::now()),
+            );
+        }
+        let cond = w.sql();
+        let (lim, off) = (w.next(), w.next() + 1);
         let (total, rows): (i64, Vec<Row>) = on_db!(self, p, sql => {
-            let total: (i64,) = sqlx::query_as(&sql(&format!("SELECT COUNT(*) FROM notifications WHERE {cond}")))
-                .bind(inbox_id).bind(outbox_id).bind(&state).bind(&substance).bind(&licence).bind(overdue_before)
+            let count_sql = sql(&format!("SELECT COUNT(*) FROM notifications WHERE {cond}"));
+            let page_sql = sql(&format!("SELECT {COLUMNS} FROM notifications WHERE {cond}
+                 ORDER BY created_at DESC, id DESC LIMIT ${lim} OFFSET ${off}"));
+            let total: (i64,) = bind_where!(sqlx::query_as(&count_sql), w)
                 .fetch_one(p)
                 .await?;
-            let rows = sqlx::query_as(&sql(&format!("SELECT {COLUMNS} FROM notifications WHERE {cond}
-                 ORDER BY created_at DESC, id DESC LIMIT $7 OFFSET $8")))
-                .bind(inbox_id).bind(outbox_id).bind(&state).bind(&substance).bind(&licence).bind(overdue_before)
+            let rows = bind_where!(sqlx::query_as(&page_sql), w)
                 .bind(page.limit).bind(page.offset)
                 .fetch_all(p)
                 .await?;

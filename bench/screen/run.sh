@@ -19,7 +19,8 @@
 # each is repeated RG_REPEAT times and the median wall time is reported (peak RSS: the largest). If `pwatch screen` is not available
 # (build failure or no `screen` subcommand yet) it says so and still runs the baselines.
 # PY=0 skips the Python baseline (it runs at < 1 MB/s: 100 MB take 2.5 min). KEEP_OUTPUT=1 keeps pwatch's JSONL (bench/out/screen/pwatchN-SIZE.jsonl) instead of /dev/null; BUILD=0 skips
-# the cargo build (uses whatever target/release/pwatch is there).
+# the cargo build (uses whatever target/release/pwatch is there). The binary is $CARGO_TARGET_DIR/release/pwatch
+# when CARGO_TARGET_DIR is set; PWATCH=path times another binary (with BUILD=0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZES=${SIZES:-"100mb 1gb"}
@@ -54,7 +55,7 @@ git check-ignore -q bench/out/screen-100mb.jsonl 2>/dev/null \
     || echo "warning: bench/out/ is not git-ignored: add /bench/out to .gitignore before committing" >&2
 
 # --- pwatch -------------------------------------------------------------------------------------------------
-PWATCH=target/release/pwatch
+PWATCH=${PWATCH:-${CARGO_TARGET_DIR:-target}/release/pwatch}
 PW_OK=0
 if [ "$BUILD" = 0 ] || cargo build --release -p pwatch --quiet; then :; else
     echo "warning: cargo build --release -p pwatch failed; trying an existing $PWATCH" >&2

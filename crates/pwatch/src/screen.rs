@@ -1,10 +1,14 @@
 //! `pwatch screen` and `pwatch eval`.
 //!
 //! Screening streams: a reader thread cuts the input into chunks (at most `CHUNK_RECORDS` records or
-//! `CHUNK_BYTES` bytes, whichever comes first), the chunk is screened on every core (rayon, one
-//! [`Scratch`] per worker), and its lines are written in input order before the next chunk is taken. At
-//! most two chunks wait in the channel, so memory stays constant whatever the input size.
+//! `CHUNK_BYTES` bytes, whichever comes first; the lines of a chunk in one buffer), the chunk is screened
+//! on every core (rayon, one [`Scratch`] per worker, `GROUP` records per job, each job writing its
+//! lines into one reused buffer; JSON is read on the workers, borrowing the text from the line when it
+//! has no escapes), and its lines are written in input order before the next chunk is taken. At most
+//! two chunks wait in the channel and emptied chunks go back to the reader, so memory stays constant
+//! whatever the input size.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 use anyhow::Context;
-use pw_screen::records::{Format, Malformed, Options, Reader, Record};
+use pw_screen::records::{ChunkItem, Format, LineChunk, Options, Reader};
 use pw_screen::{Label, Scratch, Screener};
 use rayon::prelude::*;
 
@@ -38,11 +42,6 @@ struct Counts {
     records: usize,
     malformed: usize,
     by_label: [usize; 3],
-}
-
-enum Item {
-    Record(Record),
-    Malformed(Malformed),
 }
 
 pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Result<ExitCode> {
@@ -122,10 +121,21 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
     })
 }
 
+/// Records per parallel job: each job writes its lines into one buffer.
+const GROUP: usize = 64;
+
+/// What one job produced: its lines, its labels and its malformed records' messages.
+#[derive(Default)]
+struct Group {
+    out: Vec<u8>,
+    by_label: [usize; 3],
+    malformed: Vec<String>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn screen_stream<R: BufRead + Send>(
     screener: &Screener,
-    reader: Reader<R>,
+    mut reader: Reader<R>,
     options: &Options,
     file_field: Option<&str>,
     name: &str,
@@ -134,102 +144,121 @@ fn screen_stream<R: BufRead + Send>(
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(2);
+        // Full chunks go to the workers; emptied ones come back to be refilled (their buffers are
+        // reused, so memory is not touched afresh for every chunk).
+        let (tx, rx) = mpsc::sync_channel::<LineChunk>(2);
+        let (back_tx, back_rx) = mpsc::channel::<LineChunk>();
         scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
-            let mut bytes = 0;
-            for item in reader {
-                let item = match item {
-                    Ok(r) => {
-                        bytes += r.text.len();
-                        Item::Record(r)
-                    }
-                    Err(m) => Item::Malformed(m),
-                };
-                chunk.push(item);
-                if chunk.len() >= CHUNK_RECORDS || bytes >= CHUNK_BYTES {
-                    bytes = 0;
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
-                    if tx.send(full).is_err() {
-                        return;
-                    }
+            loop {
+                let mut chunk = back_rx.try_recv().unwrap_or_default();
+                chunk.clear();
+                if !reader.next_chunk(&mut chunk, CHUNK_RECORDS, CHUNK_BYTES) {
+                    return;
+                }
+                if tx.send(chunk).is_err() {
+                    return;
                 }
             }
-            if !chunk.is_empty() {
-                let _ = tx.send(chunk);
-            }
         });
+        let mut groups: Vec<Group> = Vec::new();
         for chunk in rx {
-            let lines: Vec<(Option<Label>, Vec<u8>)> = chunk
-                .par_iter()
-                .map(|item| match item {
-                    Item::Record(r) if r.pending_json => {
-                        match pw_screen::records::parse_json_line(&r.text, r.line, options) {
-                            Ok(rec) => {
-                                let s = SCRATCH.with_borrow_mut(|scratch| {
-                                    screener.screen_with(&rec.text, scratch)
-                                });
-                                (Some(s.label), line(&rec, file_field, &s))
-                            }
-                            Err(m) => (
-                                None,
-                                format!("{name}:{}: {}", m.line, m.message).into_bytes(),
-                            ),
+            let n = chunk.items.len().div_ceil(GROUP);
+            if groups.len() < n {
+                groups.resize_with(n, Group::default);
+            }
+            groups[..n]
+                .par_iter_mut()
+                .zip(chunk.items.par_chunks(GROUP))
+                .for_each(|(g, items)| {
+                    g.out.clear();
+                    g.by_label = [0; 3];
+                    g.malformed.clear();
+                    SCRATCH.with_borrow_mut(|scratch| {
+                        for item in items {
+                            screen_item(
+                                screener, &chunk.buf, item, options, file_field, name, scratch, g,
+                            );
                         }
-                    }
-                    Item::Record(r) => {
-                        let s = SCRATCH
-                            .with_borrow_mut(|scratch| screener.screen_with(&r.text, scratch));
-                        (Some(s.label), line(r, file_field, &s))
-                    }
-                    Item::Malformed(m) => (
-                        None,
-                        format!("{name}:{}: {}", m.line, m.message).into_bytes(),
-                    ),
-                })
-                .collect();
-            for (label, bytes) in lines {
-                match label {
-                    Some(l) => {
-                        counts.records += 1;
-                        counts.by_label[l as usize] += 1;
-                        out.write_all(&bytes)?;
-                    }
-                    None => {
-                        counts.malformed += 1;
-                        progress.suspend(|| {
-                            eprintln!("warning: {}", String::from_utf8_lossy(&bytes));
-                        });
-                    }
+                    });
+                });
+            for g in &groups[..n] {
+                out.write_all(&g.out)?;
+                counts.records += g.by_label.iter().sum::<usize>();
+                for (c, n) in counts.by_label.iter_mut().zip(g.by_label) {
+                    *c += n;
+                }
+                counts.malformed += g.malformed.len();
+                if !g.malformed.is_empty() {
+                    progress.suspend(|| {
+                        for m in &g.malformed {
+                            eprintln!("warning: {m}");
+                        }
+                    });
                 }
             }
             progress.set_position(counts.records as u64);
+            let _ = back_tx.send(chunk);
         }
         Ok(())
     })
 }
 
-/// One output line: `{"id", "line", ["file",] ...the screening}` and a newline.
-fn line(r: &Record, file: Option<&str>, s: &pw_screen::Screening) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(256 + s.explanation.len() * 2);
-    buf.extend_from_slice(b"{\"id\":");
-    let _ = serde_json::to_writer(&mut buf, &r.id);
-    buf.extend_from_slice(b",\"line\":");
-    buf.extend_from_slice(r.line.to_string().as_bytes());
+/// Screen one item of a chunk into its group.
+#[allow(clippy::too_many_arguments)]
+fn screen_item(
+    screener: &Screener,
+    buf: &[u8],
+    item: &ChunkItem,
+    options: &Options,
+    file: Option<&str>,
+    name: &str,
+    scratch: &mut Scratch,
+    g: &mut Group,
+) {
+    let (line, id, text): (u64, Option<Cow<str>>, Cow<[u8]>) = match item {
+        ChunkItem::Line {
+            line,
+            start,
+            end,
+            json: true,
+        } => match pw_screen::records::json_line(&buf[*start..*end], *line, options) {
+            Ok(r) => (*line, r.id, r.text),
+            Err(m) => {
+                g.malformed
+                    .push(format!("{name}:{}: {}", m.line, m.message));
+                return;
+            }
+        },
+        ChunkItem::Line {
+            line, start, end, ..
+        } => (*line, None, Cow::Borrowed(&buf[*start..*end])),
+        ChunkItem::Record(r) => (
+            r.line,
+            Some(Cow::Borrowed(r.id.as_str())),
+            Cow::Borrowed(&r.text),
+        ),
+        ChunkItem::Malformed(m) => {
+            g.malformed
+                .push(format!("{name}:{}: {}", m.line, m.message));
+            return;
+        }
+    };
+    // `{"id", "line", ["file",] ...the screening}` and a newline.
+    let o = &mut g.out;
+    o.extend_from_slice(b"{\"id\":");
+    let _ = match &id {
+        Some(id) => serde_json::to_writer(&mut *o, id.as_ref()),
+        None => serde_json::to_writer(&mut *o, &line.to_string()),
+    };
+    let _ = write!(o, ",\"line\":{line}");
     if let Some(f) = file {
-        buf.extend_from_slice(b",\"file\":");
-        let _ = serde_json::to_writer(&mut buf, f);
+        o.extend_from_slice(b",\"file\":");
+        let _ = serde_json::to_writer(&mut *o, f);
     }
-    let body = serde_json::to_vec(s).unwrap_or_else(|_| b"{}".to_vec());
-    // `body` is an object: splice its fields after ours.
-    if body.len() > 2 {
-        buf.push(b',');
-        buf.extend_from_slice(&body[1..]);
-    } else {
-        buf.push(b'}');
-    }
-    buf.push(b'\n');
-    buf
+    o.push(b',');
+    let label = screener.screen_json(&text, scratch, o);
+    o.push(b'\n');
+    g.by_label[label as usize] += 1;
 }
 
 /// `pwatch eval`.

@@ -8,8 +8,8 @@
 //!
 //! 1. normalise ([`Normalized`]: Unicode folding, homoglyphs, invisible characters, spacing and
 //!    punctuation inside words, leetspeak), keeping a map back to the original bytes;
-//! 2. one Aho–Corasick pass over the normalised bytes for every pattern at once, keeping matches that
-//!    start and end at word edges;
+//! 2. every pattern that starts and ends at a word edge, looked up only where a word edge is
+//!    (`search`: a conservative filter on the first four bytes, then a table of the patterns);
 //! 3. read the matches: substances (a name inside a longer name is dropped), ambiguous abbreviations
 //!    settled by nearby context words or left `uncertain`, red flags, offer and reporting cues, computed
 //!    flags (CAS-only listing, mixed catalogue), SMILES tokens through the classifier;
@@ -23,11 +23,11 @@ pub mod eval;
 mod normalize;
 pub mod records;
 mod rules;
+mod search;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use chrono::NaiveDate;
 use pw_classify::Classifier;
 use pw_registry::{NameKind, Registry};
@@ -311,6 +311,10 @@ impl Patterns {
 pub struct Scratch {
     norm: Normalized,
     hits: Vec<RawHit>,
+    /// Matches of one automaton in one window: `(end, start, pattern)`, normalised offsets.
+    found: Vec<(u32, u32, u32)>,
+    /// The explanation of a benign screening, written as JSON by `screen_json`.
+    explanation: String,
     /// First quantity (number with a unit) found: original span.
     quantity: Option<(usize, usize)>,
 }
@@ -325,7 +329,10 @@ struct RawHit {
 /// The compiled screener. Cheap to share between threads (`&Screener` is all `screen` needs).
 pub struct Screener {
     /// ASCII patterns, then the others; each with its pattern index → `meanings` index.
-    ac: [Option<(AhoCorasick, Vec<u32>)>; 2],
+    ac: [Option<search::Engine>; 2],
+    /// The normalised patterns (index: `meanings`), for the tests' reference search.
+    #[cfg(test)]
+    patterns: Vec<String>,
     meanings: Vec<Vec<Meaning>>,
     subs: Vec<SubInfo>,
     rules: Rules,
@@ -338,6 +345,11 @@ pub struct Screener {
     classifier: Option<Arc<Classifier>>,
     as_of: NaiveDate,
     registry_version: String,
+    /// Per cue, the JSON of its [`FlagHit`] around the text and offsets: `{"id":…,"label":…,"text":` and
+    /// `,"source":…,"strength":…,"quoted":false}`.
+    flag_json: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `,"registry_version":…,"rules_version":…}`.
+    versions_json: Vec<u8>,
 }
 
 impl std::fmt::Debug for Screener {
@@ -616,26 +628,44 @@ impl Screener {
         // cache; the other runs only on texts that have non-ASCII bytes after normalisation.
         let (ascii, other): (Vec<usize>, Vec<usize>) =
             (0..b.patterns.len()).partition(|&i| b.patterns[i].is_ascii());
-        let build = |ids: &[usize]| -> Result<Option<(AhoCorasick, Vec<u32>)>, BuildError> {
+        let build = |ids: &[usize]| -> Result<Option<search::Engine>, BuildError> {
             if ids.is_empty() {
                 return Ok(None);
             }
             let pats: Vec<&str> = ids.iter().map(|&i| b.patterns[i].as_str()).collect();
-            let ac = AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .match_kind(MatchKind::Standard)
-                .build(&pats)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .build(&pats)
-                })
-                .map_err(|e| BuildError::Automaton(e.to_string()))?;
-            Ok(Some((ac, ids.iter().map(|&i| i as u32).collect())))
+            Ok(Some(search::Engine::new(
+                &pats,
+                ids.iter().map(|&i| i as u32).collect(),
+            )))
         };
         let ac = [build(&ascii)?, build(&other)?];
+        // The fixed parts of the JSON of a benign screening (see `screen_json`).
+        let flag_json = rules
+            .cues
+            .iter()
+            .map(|c| {
+                let mut head = b"{\"id\":".to_vec();
+                head.extend(json(&c.id));
+                head.extend(b",\"label\":");
+                head.extend(json(&c.label));
+                head.extend(b",\"text\":");
+                let mut tail = b",\"source\":".to_vec();
+                tail.extend(json(&c.cite));
+                tail.extend(b",\"strength\":");
+                tail.extend(json(&c.strength));
+                tail.extend(b",\"quoted\":false}");
+                (head, tail)
+            })
+            .collect();
+        let mut versions_json = b",\"registry_version\":".to_vec();
+        versions_json.extend(json(registry.version()));
+        versions_json.extend(b",\"rules_version\":");
+        versions_json.extend(json(&rules.version));
+        versions_json.push(b'}');
         Ok(Screener {
             ac,
+            #[cfg(test)]
+            patterns: b.patterns,
             meanings: b.meanings,
             subs,
             rules,
@@ -647,6 +677,8 @@ impl Screener {
             classifier,
             as_of,
             registry_version: registry.version().to_string(),
+            flag_json,
+            versions_json,
         })
     }
 
@@ -660,7 +692,7 @@ impl Screener {
         self.ac
             .iter()
             .flatten()
-            .map(|(ac, _)| ac.memory_usage())
+            .map(search::Engine::memory_usage)
             .sum()
     }
 
@@ -680,6 +712,133 @@ impl Screener {
         self.read(text, &scratch.hits, scratch.quantity)
     }
 
+    /// Screen `text` and append the JSON of its [`Screening`] to `out` without the opening brace: the
+    /// bytes of `serde_json::to_vec(&self.screen(text))[1..]`, so that a caller can write `{`, members
+    /// of its own and a comma first. Texts that name nothing controlled (most) are written without
+    /// building the `Screening`.
+    pub fn screen_json(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u8>) -> Label {
+        self.collect(text, scratch);
+        if self.names_something(text, &scratch.hits) {
+            let s = self.read(text, &scratch.hits, scratch.quantity);
+            let at = out.len();
+            // Writing into a Vec cannot fail; the Screening has no map with non-string keys.
+            if serde_json::to_writer(&mut *out, &s).is_ok() && out.len() > at {
+                out.remove(at);
+            }
+            return s.label;
+        }
+        self.benign_json(
+            text,
+            &scratch.hits,
+            scratch.quantity,
+            &mut scratch.explanation,
+            out,
+        );
+        Label::Benign
+    }
+
+    /// Whether `read` takes the long path: something controlled (a substance, a drug, an analogue
+    /// name or a SMILES-like token) is named.
+    fn names_something(&self, text: &[u8], hits: &[RawHit]) -> bool {
+        hits.iter().any(|h| {
+            self.meanings[h.pattern as usize].iter().any(|m| {
+                matches!(
+                    m,
+                    Meaning::Substance { .. } | Meaning::Drug | Meaning::Analogue(_)
+                )
+            })
+        }) || (self.classifier.is_some() && !smiles_candidates(text).is_empty())
+    }
+
+    /// [`Screener::nothing_controlled`] written straight as JSON (the same bytes as serialising it).
+    fn benign_json(
+        &self,
+        text: &[u8],
+        hits: &[RawHit],
+        quantity: Option<(usize, usize)>,
+        explanation: &mut String,
+        out: &mut Vec<u8>,
+    ) {
+        // The cues found, first span of each, in the iteration order of the map that
+        // `nothing_controlled` gets: the same keys inserted in the same order into a map of the same
+        // kind (its layout does not depend on the value type), so products and ties come out the same.
+        let mut cue_first: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
+        for h in hits {
+            for m in &self.meanings[h.pattern as usize] {
+                if let Meaning::Cue(c) = m {
+                    let first = cue_first.entry(*c).or_insert((h.start, h.end));
+                    if (h.start, h.end) < *first {
+                        *first = (h.start, h.end);
+                    }
+                }
+            }
+        }
+        let w = &self.rules.settings.weights;
+        let (mut keep_offer, mut keep_report) = (1.0, 1.0);
+        let mut flags: Vec<(u32, usize, usize)> = Vec::new();
+        for (&ci, &(s, e)) in &cue_first {
+            let cue = &self.rules.cues[ci as usize];
+            let weight = w.of(cue.strength);
+            match cue.kind {
+                CueKind::RedFlag => {
+                    keep_offer *= 1.0 - weight;
+                    flags.push((ci, s, e));
+                }
+                CueKind::Offer => keep_offer *= 1.0 - weight,
+                CueKind::Report => keep_report *= 1.0 - weight,
+            }
+        }
+        if let (Some(ci), Some(_)) = (self.quantity, quantity) {
+            keep_offer *= 1.0 - w.of(self.rules.cues[ci as usize].strength);
+        }
+        flags.sort_by_key(|f| f.1);
+        let score = (1.0 - keep_offer)
+            * w.no_substance_factor
+            * (1.0 - w.report_damping * (1.0 - keep_report));
+        let score = (score * 1000.0).round() / 1000.0;
+
+        explanation.clear();
+        let _ = write!(
+            explanation,
+            "BENIGN (score {score:.2}). No controlled substance is named."
+        );
+        if !flags.is_empty() {
+            explanation.push_str(" Red flags: ");
+            for (i, &(ci, s, e)) in flags.iter().enumerate() {
+                if i > 0 {
+                    explanation.push_str("; ");
+                }
+                let cue = &self.rules.cues[ci as usize];
+                let _ = write!(
+                    explanation,
+                    "{} ({:?} [bytes {s}-{e}]; {})",
+                    cue.label,
+                    String::from_utf8_lossy(&text[s..e]),
+                    cue.cite
+                );
+            }
+            explanation.push('.');
+        }
+        let _ = write!(explanation, " Registry {}.", self.registry_version);
+
+        out.extend_from_slice(b"\"label\":\"benign\",\"score\":");
+        let _ = serde_json::to_writer(&mut *out, &score);
+        out.extend_from_slice(b",\"substances\":[],\"analogues\":[],\"red_flags\":[");
+        for (i, &(ci, s, e)) in flags.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let (head, tail) = &self.flag_json[ci as usize];
+            out.extend_from_slice(head);
+            let _ = serde_json::to_writer(&mut *out, &*String::from_utf8_lossy(&text[s..e]));
+            let _ = std::io::Write::write_fmt(out, format_args!(",\"start\":{s},\"end\":{e}"));
+            out.extend_from_slice(tail);
+        }
+        out.extend_from_slice(b"],\"cues\":[],\"dismissed\":[],\"drugs\":[],\"explanation\":");
+        let _ = serde_json::to_writer(&mut *out, explanation.as_str());
+        out.extend_from_slice(&self.versions_json);
+    }
+
     /// Find every pattern match at word edges, window by window, with original offsets.
     fn collect(&self, text: &[u8], scratch: &mut Scratch) {
         scratch.hits.clear();
@@ -691,22 +850,20 @@ impl Screener {
             let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
             scratch.norm.fill(&text[ws..we], ws);
             let n = &scratch.norm;
-            // Every match, overlapping ones included (a name inside a longer name is dropped later, and
-            // a context phrase may contain the abbreviation it explains); those not at word edges are
-            // dropped here.
+            // Every match at word edges, overlapping ones included (a name inside a longer name is
+            // dropped later, and a context phrase may contain the abbreviation it explains).
             let non_ascii = !n.bytes.is_ascii();
-            for (ac, ids) in self.ac.iter().flatten().take(if non_ascii { 2 } else { 1 }) {
-                for m in ac.find_overlapping_iter(&n.bytes) {
-                    if !n.at_edges(m.start(), m.end()) {
-                        continue;
-                    }
-                    let (s, e) = n.span(m.start(), m.end(), text);
+            for engine in self.ac.iter().flatten().take(if non_ascii { 2 } else { 1 }) {
+                scratch.found.clear();
+                engine.find(n, &mut scratch.found);
+                for &(end, start, pid) in &scratch.found {
+                    let (s, e) = n.span(start as usize, end as usize, text);
                     // Each window owns the matches that start in it.
                     if s < from || (s >= owned_end && owned_end < text.len()) {
                         continue;
                     }
                     scratch.hits.push(RawHit {
-                        pattern: ids[m.pattern().as_usize()],
+                        pattern: engine.ids[pid as usize],
                         start: s,
                         end: e,
                     });
@@ -1669,6 +1826,11 @@ fn char_ceil(text: &[u8], mut i: usize) -> usize {
         steps += 1;
     }
     i
+}
+
+/// The JSON of a small value (the fixed parts of the output).
+fn json<T: Serialize + ?Sized>(v: &T) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -133,19 +133,54 @@ impl Normalized {
         if start >= end || end > self.bytes.len() {
             return false;
         }
-        let edge = |left: usize, right: usize| -> bool {
-            // left/right: the bytes on either side of the boundary at `right`.
-            if right == 0 || right == self.bytes.len() || self.separated(right) {
-                return true;
+        self.edge(start) && self.edge(end)
+    }
+
+    /// Whether there is a word edge before normalised byte `at` (`0 <= at <= len`): see
+    /// [`Normalized::at_edges`].
+    #[inline]
+    pub(crate) fn edge(&self, at: usize) -> bool {
+        if at == 0 || at >= self.bytes.len() || self.origin[at] & SEP != 0 {
+            return true;
+        }
+        let (a, b) = (self.bytes[at - 1], self.bytes[at]);
+        if a >= 0x80 || b >= 0x80 {
+            return true;
+        }
+        let (ca, cb) = (ASCII[a as usize], ASCII[b as usize]);
+        ca != cb || ca == Ascii::Symbol
+    }
+
+    /// Whether a match may end before normalised byte `end` (`end >= 1`).
+    #[inline]
+    pub(crate) fn end_edge(&self, end: usize) -> bool {
+        self.edge(end)
+    }
+
+    /// Calls `f` with every position where a match at word edges may start (every `i < len` with an
+    /// edge before it), ascending.
+    #[inline]
+    pub(crate) fn for_each_edge_start(&self, mut f: impl FnMut(usize)) {
+        let b = &self.bytes;
+        if b.is_empty() {
+            return;
+        }
+        f(0);
+        for i in 1..b.len() {
+            if self.origin[i] & SEP != 0 {
+                f(i);
+                continue;
             }
-            let (a, b) = (self.bytes[left], self.bytes[right]);
-            if a >= 0x80 || b >= 0x80 {
-                return true;
+            let (x, y) = (b[i - 1], b[i]);
+            if x >= 0x80 || y >= 0x80 {
+                f(i);
+                continue;
             }
-            let (ca, cb) = (ASCII[a as usize], ASCII[b as usize]);
-            ca != cb || ca == Ascii::Symbol
-        };
-        edge(start.saturating_sub(1), start) && edge(end - 1, end)
+            let (cx, cy) = (ASCII[x as usize], ASCII[y as usize]);
+            if cx != cy || cx == Ascii::Symbol {
+                f(i);
+            }
+        }
     }
 
     /// The original span `(start, end)` of normalised bytes `start..end`, given the original text.
@@ -233,6 +268,22 @@ impl Writer<'_> {
                         continue;
                     }
                     Ascii::Digit => {
+                        // In a run of two or more digits none is leetspeak (each has a digit on one
+                        // side): copied in one go, like letters.
+                        let mut j = i + 1;
+                        while j < bytes.len() && bytes[j].is_ascii_digit() {
+                            j += 1;
+                        }
+                        if j - i >= 2 {
+                            let mark = if self.sep { SEP } else { 0 };
+                            self.sep = false;
+                            let at = (start + i) as u32;
+                            self.out.bytes.extend_from_slice(&bytes[i..j]);
+                            self.out.origin.push(at | mark);
+                            self.out.origin.extend(at + 1..at + (j - i) as u32);
+                            i = j;
+                            continue;
+                        }
                         let next = text.get(start + i + 1 - base).copied();
                         match leet(b) {
                             Some(l)
@@ -381,6 +432,11 @@ mod tests {
         );
         assert_eq!(norm("1-boc-4-AP"), "1boc4ap");
         assert_eq!(norm("phenethyl4piperidone"), "phenethyl4piperidone");
+        assert_eq!(
+            norm("n00b x10y 1o1"),
+            "n00bx10y1o1",
+            "digit runs are never leetspeak"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! next one, so one bad line never loses the rest of a file. Lines longer than the limit are skipped
 //! without being held in memory.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 /// Input formats.
@@ -163,6 +164,132 @@ impl<R: BufRead> Reader<R> {
             return Ok(None);
         };
         self.buf.clear();
+        read_line_into(input, &mut self.buf, self.opts.max_record_bytes)
+    }
+
+    /// JSONL and text input: append the next lines to `chunk` (at most `max_lines` items, and no more
+    /// once its buffer holds `max_bytes`), the lines themselves in one buffer instead of one allocation
+    /// each. The same lines, line numbers and malformed records as the iterator. Returns false when the
+    /// input is exhausted (or unusable: the last item says why) and nothing was added.
+    pub fn next_chunk(
+        &mut self,
+        chunk: &mut LineChunk,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> bool {
+        let added = chunk.items.len();
+        let mut record_bytes = 0;
+        while chunk.items.len() < max_lines && chunk.buf.len() + record_bytes < max_bytes {
+            let format = match &self.inner {
+                Inner::Lines(_, f) => *f,
+                _ => match self.next() {
+                    Some(Ok(r)) => {
+                        record_bytes += r.text.len();
+                        chunk.items.push(ChunkItem::Record(r));
+                        continue;
+                    }
+                    Some(Err(m)) => {
+                        chunk.items.push(ChunkItem::Malformed(m));
+                        continue;
+                    }
+                    None => break,
+                },
+            };
+            let Inner::Lines(input, _) = &mut self.inner else {
+                break;
+            };
+            let start = chunk.buf.len();
+            let read = read_line_into(input, &mut chunk.buf, self.opts.max_record_bytes);
+            let too_long = match read {
+                Ok(None) => break,
+                Ok(Some(t)) => t,
+                Err(e) => {
+                    chunk.buf.truncate(start);
+                    self.line += 1;
+                    chunk.items.push(ChunkItem::Malformed(Malformed {
+                        line: self.line,
+                        message: format!("read error: {e}"),
+                    }));
+                    self.inner = Inner::Failed(None);
+                    break;
+                }
+            };
+            self.line += 1;
+            let line = self.line;
+            if too_long {
+                chunk.buf.truncate(start);
+                chunk.items.push(ChunkItem::Malformed(Malformed {
+                    line,
+                    message: format!(
+                        "record longer than the limit of {} bytes (--max-record-bytes); skipped",
+                        self.opts.max_record_bytes
+                    ),
+                }));
+                continue;
+            }
+            if chunk.buf[start..].iter().all(u8::is_ascii_whitespace) {
+                chunk.buf.truncate(start);
+                continue;
+            }
+            chunk.items.push(ChunkItem::Line {
+                line,
+                start,
+                end: chunk.buf.len(),
+                json: format == Format::Jsonl,
+            });
+        }
+        chunk.items.len() > added
+    }
+}
+
+/// Lines read by [`Reader::next_chunk`]: one buffer holding them all, and what each item is.
+#[derive(Debug, Default)]
+pub struct LineChunk {
+    /// The lines' bytes, one after the other (without newlines).
+    pub buf: Vec<u8>,
+    /// The items in input order.
+    pub items: Vec<ChunkItem>,
+}
+
+impl LineChunk {
+    /// Empty it, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.items.clear();
+    }
+}
+
+/// One item of a [`LineChunk`].
+#[derive(Debug)]
+pub enum ChunkItem {
+    /// Line `line`, bytes `start..end` of the chunk's buffer: a JSON object to read with
+    /// [`json_line`] (`json`), or a text line to screen as it is (its id is its line number).
+    Line {
+        /// Line number (1-based).
+        line: u64,
+        /// Start in the buffer.
+        start: usize,
+        /// End in the buffer.
+        end: usize,
+        /// JSONL (else plain text).
+        json: bool,
+    },
+    /// A record read otherwise (CSV).
+    Record(Record),
+    /// A record that could not be read.
+    Malformed(Malformed),
+}
+
+/// Read one line from `input`, appending it to `buf` (without the newline and a final `\r`), up to
+/// `max` bytes. `Ok(None)` at the end, `Ok(Some(too_long))` otherwise (a line over the limit is
+/// consumed but not kept: what was appended is left for the caller to drop).
+fn read_line_into<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    {
+        let base = buf.len();
         let mut too_long = false;
         let mut any = false;
         loop {
@@ -180,11 +307,11 @@ impl<R: BufRead> Reader<R> {
                 None => (available, None),
             };
             if !too_long {
-                if self.buf.len() + chunk.len() > self.opts.max_record_bytes {
+                if buf.len() - base + chunk.len() > max {
                     too_long = true;
-                    self.buf.clear();
+                    buf.truncate(base);
                 } else {
-                    self.buf.extend_from_slice(chunk);
+                    buf.extend_from_slice(chunk);
                 }
             }
             let used = done.unwrap_or(available.len());
@@ -196,12 +323,14 @@ impl<R: BufRead> Reader<R> {
         if !any {
             return Ok(None);
         }
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
+        if buf.len() > base && buf.last() == Some(&b'\r') {
+            buf.pop();
         }
         Ok(Some(too_long))
     }
+}
 
+impl<R: BufRead> Reader<R> {
     fn next_line_record(&mut self, format: Format) -> Option<Result<Record, Malformed>> {
         loop {
             let too_long = match self.read_line() {
@@ -333,6 +462,143 @@ pub fn parse_json_line(buf: &[u8], line: u64, opts: &Options) -> Result<Record, 
         text: text.into_owned().into_bytes(),
         pending_json: false,
     })
+}
+
+/// A JSONL record read by [`json_line`]: its id (`None`: none given, the line number stands for it)
+/// and text, borrowed from the line when they have no escapes.
+#[derive(Debug)]
+pub struct JsonRecord<'a> {
+    /// The id field.
+    pub id: Option<Cow<'a, str>>,
+    /// The text field.
+    pub text: Cow<'a, [u8]>,
+}
+
+/// Read one JSONL record like [`parse_json_line`], without copying what needs no unescaping. Lines made
+/// only of string members (the usual shape) are read here; anything else (numbers, nesting, `\u`
+/// surrogates, errors) goes to [`parse_json_line`], so the answer, errors included, is the same.
+pub fn json_line<'a>(
+    buf: &'a [u8],
+    line: u64,
+    opts: &Options,
+) -> Result<JsonRecord<'a>, Malformed> {
+    if let Some((id, text)) = string_members(buf, &opts.text_field, &opts.id_field) {
+        return Ok(JsonRecord {
+            id,
+            text: match text {
+                Cow::Borrowed(t) => Cow::Borrowed(t.as_bytes()),
+                Cow::Owned(t) => Cow::Owned(t.into_bytes()),
+            },
+        });
+    }
+    parse_json_line(buf, line, opts).map(|r| JsonRecord {
+        id: Some(Cow::Owned(r.id)),
+        text: Cow::Owned(r.text),
+    })
+}
+
+/// A JSON object whose members are all strings: the last `text` and `id` members. `None` for
+/// anything else, including any JSON error.
+#[allow(clippy::type_complexity)]
+fn string_members<'a>(
+    b: &'a [u8],
+    text_field: &str,
+    id_field: &str,
+) -> Option<(Option<Cow<'a, str>>, Cow<'a, str>)> {
+    let s = std::str::from_utf8(b).ok()?;
+    let ws = |mut i: usize| {
+        while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\t' | b'\r') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = ws(0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = ws(i + 1);
+    let (mut text, mut id) = (None, None);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            let (key, next) = json_string(s, i)?;
+            i = ws(next);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            let (value, next) = json_string(s, ws(i + 1))?;
+            if key == text_field {
+                text = Some(value);
+            } else if key == id_field {
+                id = Some(value);
+            }
+            i = ws(next);
+            match b.get(i) {
+                Some(b',') => i = ws(i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    if ws(i) != b.len() {
+        return None;
+    }
+    Some((id, text?))
+}
+
+/// The JSON string starting at byte `i` of `s` (its opening quote) and the index after it; `None`
+/// if there is none there, it is not valid JSON, or it holds a `\u` surrogate.
+fn json_string(s: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
+    let b = s.as_bytes();
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let start = i + 1;
+    let mut j = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
+    let plain = |seg: &[u8]| !seg.iter().any(|&c| c < 0x20);
+    if b[j] == b'"' {
+        return plain(&b[start..j]).then(|| (Cow::Borrowed(&s[start..j]), j + 1));
+    }
+    let mut out = String::with_capacity(j - start + 16);
+    let mut seg = start;
+    loop {
+        // b[j] is a quote or a backslash; b[seg..j] is plain text.
+        if !plain(&b[seg..j]) {
+            return None;
+        }
+        out.push_str(&s[seg..j]);
+        if b[j] == b'"' {
+            return Some((Cow::Owned(out), j + 1));
+        }
+        let c = match *b.get(j + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hex = s.get(j + 2..j + 6)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
+                let code = u32::from_str_radix(hex, 16).ok()?;
+                j += 4;
+                // Surrogates (pairs or lone) are left to serde_json.
+                char::from_u32(code)?
+            }
+            _ => return None,
+        };
+        out.push(c);
+        seg = j + 2;
+        j = seg + memchr::memchr2(b'"', b'\\', b.get(seg..)?)?;
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -481,6 +747,90 @@ mod tests {
                 .message
                 .contains("no column \"text\"")
         );
+    }
+
+    /// The fast JSON reader gives what serde_json gives, errors included, on lines of every shape.
+    #[test]
+    fn json_line_reads_like_parse_json_line() {
+        let opts = Options::default();
+        for l in [
+            r#"{"id": "L1", "text": "NPP for sale", "seller": "x", "lang": "en"}"#,
+            r#"  {"text":"a\nb\t\"q\" \\ \/ \u00e9\u4e2d \b\f\r","id":"x\u0041"}  "#,
+            r#"{"text":"first","text":"second","id":"a","id":"b"}"#,
+            r#"{"id":7,"text":"numeric id"}"#,
+            r#"{"id":null,"text":"null id"}"#,
+            r#"{"text":"\ud83d\ude00 pair"}"#,
+            r#"{"text":"\ud800 lone"}"#,
+            r#"{"text":5}"#,
+            r#"{"id":"no text"}"#,
+            r#"{}"#,
+            r#"{"text":"x",}"#,
+            r#"{"text":"x"} trailing"#,
+            r#"{"text":"bad \q escape"}"#,
+            "{\"text\":\"raw\ttab\"}",
+            r#"{"text":"unterminated}"#,
+            r#"{"text" "x"}"#,
+            r#"["text","x"]"#,
+            r#"{"a":{"b":1},"text":"nested"}"#,
+            r#"{"text":"\u00"}"#,
+            "",
+        ] {
+            let fast = json_line(l.as_bytes(), 3, &opts);
+            let slow = parse_json_line(l.as_bytes(), 3, &opts);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => {
+                    assert_eq!(f.text.as_ref(), s.text.as_slice(), "{l}");
+                    let id = f.id.map_or_else(|| "3".to_string(), Cow::into_owned);
+                    assert_eq!(id, s.id, "{l}");
+                }
+                (Err(f), Err(s)) => assert_eq!(f, s, "{l}"),
+                (f, s) => panic!("{l}: {f:?} vs {s:?}"),
+            }
+        }
+        let bad: &[u8] = b"{\"text\":\"\xff\"}";
+        assert_eq!(
+            json_line(bad, 1, &opts).map(|r| r.text.into_owned()),
+            parse_json_line(bad, 1, &opts).map(|r| r.text)
+        );
+    }
+
+    /// Chunks hold the lines, line numbers and malformed records of the iterator.
+    #[test]
+    fn chunks_hold_what_the_iterator_yields() {
+        let long = "x".repeat(100);
+        let input = format!("a\r\n\n  \n{long}\nb\nc\r\n{long}\n\nlast");
+        let opts = Options {
+            max_record_bytes: 50,
+            ..Options::default()
+        };
+        let want: Vec<Result<Record, Malformed>> =
+            Reader::new(input.as_bytes(), Format::Text, opts.clone()).collect();
+        for (max_lines, max_bytes) in [(1, 1 << 20), (2, 1 << 20), (100, 1), (100, 1 << 20)] {
+            let mut r = Reader::new(input.as_bytes(), Format::Text, opts.clone());
+            let mut got = Vec::new();
+            let mut chunk = LineChunk::default();
+            while r.next_chunk(&mut chunk, max_lines, max_bytes) {
+                for it in &chunk.items {
+                    got.push(match it {
+                        ChunkItem::Line {
+                            line, start, end, ..
+                        } => Ok((*line, chunk.buf[*start..*end].to_vec())),
+                        ChunkItem::Record(r) => Ok((r.line, r.text.clone())),
+                        ChunkItem::Malformed(m) => Err(m.clone()),
+                    });
+                }
+                chunk.clear();
+            }
+            let want: Vec<_> = want
+                .iter()
+                .map(|x| {
+                    x.as_ref()
+                        .map(|r| (r.line, r.text.clone()))
+                        .map_err(Clone::clone)
+                })
+                .collect();
+            assert_eq!(got, want, "{max_lines} {max_bytes}");
+        }
     }
 
     #[test]

@@ -339,3 +339,262 @@ fn quoted_ranges_keep_original_offsets_around_invalid_bytes() {
     assert_eq!(char_after("哌b".as_bytes(), 0), Some('哌'));
     assert_eq!(char_after(b"\xff", 0), None);
 }
+
+/// The search that the anchored walks replaced: an unanchored overlapping Aho–Corasick pass over each
+/// normalised window, keeping the matches at word edges. The reference for `collect`.
+fn reference_hits(s: &Screener, text: &[u8]) -> Vec<(u32, usize, usize)> {
+    use aho_corasick::{AhoCorasick, MatchKind};
+    static REF: OnceLock<Vec<(AhoCorasick, Vec<usize>)>> = OnceLock::new();
+    assert!(std::ptr::eq(s, shipped_screener()));
+    let acs = REF.get_or_init(|| {
+        let (ascii, other): (Vec<usize>, Vec<usize>) =
+            (0..s.patterns.len()).partition(|&i| s.patterns[i].is_ascii());
+        [ascii, other]
+            .into_iter()
+            .filter(|ids| !ids.is_empty())
+            .map(|ids| {
+                let pats: Vec<&str> = ids.iter().map(|&i| s.patterns[i].as_str()).collect();
+                let ac = AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(&pats)
+                    .expect("automaton");
+                (ac, ids)
+            })
+            .collect()
+    });
+    let mut hits = Vec::new();
+    let mut n = Normalized::new();
+    let mut from = 0usize;
+    loop {
+        let owned_end = (from + WINDOW).min(text.len());
+        let ws = char_floor(text, from.saturating_sub(OVERLAP));
+        let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
+        n.fill(&text[ws..we], ws);
+        let non_ascii = !n.bytes.is_ascii();
+        for (ac, ids) in acs.iter().take(if non_ascii { 2 } else { 1 }) {
+            for m in ac.find_overlapping_iter(&n.bytes) {
+                if !n.at_edges(m.start(), m.end()) {
+                    continue;
+                }
+                let (s, e) = n.span(m.start(), m.end(), text);
+                if s < from || (s >= owned_end && owned_end < text.len()) {
+                    continue;
+                }
+                hits.push((ids[m.pattern().as_usize()] as u32, s, e));
+            }
+        }
+        if owned_end >= text.len() {
+            break;
+        }
+        from = owned_end;
+    }
+    hits
+}
+
+fn shipped_screener() -> &'static Screener {
+    static S: OnceLock<Screener> = OnceLock::new();
+    S.get_or_init(|| {
+        let rules = Rules::embedded().expect("rules");
+        let classifier = Arc::new(Classifier::new(registry().clone()).expect("classifier"));
+        let date = NaiveDate::from_ymd_opt(2026, 11, 1).expect("date");
+        Screener::new(registry(), rules, Some(classifier), date).expect("screener")
+    })
+}
+
+fn assert_same_hits(s: &Screener, text: &[u8]) {
+    let mut scratch = Scratch::default();
+    s.collect(text, &mut scratch);
+    let got: Vec<(u32, usize, usize)> = scratch
+        .hits
+        .iter()
+        .map(|h| (h.pattern, h.start, h.end))
+        .collect();
+    let want = reference_hits(s, text);
+    assert_eq!(
+        got,
+        want,
+        "hits differ on {:?}",
+        String::from_utf8_lossy(&text[..text.len().min(300)])
+    );
+}
+
+/// Every normalised pattern of the shipped rules, alone, glued and spaced, gives the same hits as
+/// the unanchored search, in the same order; and so does every text of the development set.
+#[test]
+fn anchored_walks_find_what_the_unanchored_search_finds() {
+    let s = shipped_screener();
+    let set = include_str!("../../../eval/listings.jsonl");
+    for line in set.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("eval line");
+        let t = v["text"].as_str().expect("text");
+        assert_same_hits(s, t.as_bytes());
+        assert_same_hits(s, t.to_uppercase().as_bytes());
+    }
+    for (i, p) in s.patterns.iter().enumerate() {
+        let next = &s.patterns[(i * 7 + 3) % s.patterns.len()];
+        for t in [
+            p.clone(),
+            format!("x{p}"),
+            format!("{p}x"),
+            format!("1{p}2"),
+            format!("{p}{next}"),
+            format!("{p} {next}"),
+            format!("@{p}%{next}$"),
+            format!("буy {p}, {next}!"),
+            format!("安全{p}送达{next}"),
+        ] {
+            assert_same_hits(s, t.as_bytes());
+        }
+    }
+}
+
+proptest::proptest! {
+    /// Random texts built from pieces of patterns, word edges, digits, symbols, non-Latin letters and
+    /// invalid bytes: the anchored walks give the unanchored search's hits, in its order.
+    #[test]
+    fn anchored_walks_match_the_reference(
+        parts in proptest::collection::vec((0usize..100_000, 0usize..4, proptest::prop_oneof![
+            proptest::string::string_regex("[ -~]{0,6}").expect("regex"),
+            proptest::strategy::Just(" ".to_string()),
+            proptest::strategy::Just("-".to_string()),
+            proptest::strategy::Just("1".to_string()),
+            proptest::strategy::Just("0".to_string()),
+            proptest::strategy::Just("%".to_string()),
+            proptest::strategy::Just("@".to_string()),
+            proptest::strategy::Just("\u{200b}".to_string()),
+            proptest::strategy::Just("Р".to_string()),
+            proptest::strategy::Just("α".to_string()),
+            proptest::strategy::Just("安全".to_string()),
+            proptest::strategy::Just("é".to_string()),
+            proptest::strategy::Just("\"".to_string()),
+        ]), 0..16),
+        junk in proptest::collection::vec(proptest::num::u8::ANY, 0..3),
+    ) {
+        let s = shipped_screener();
+        let mut text = Vec::new();
+        for (pick, cut, glue) in parts {
+            let p = &s.patterns[pick % s.patterns.len()];
+            // A pattern, sometimes cut short, sometimes in upper case, then some glue.
+            let mut end = p.len().saturating_sub(cut % 2);
+            while !p.is_char_boundary(end) {
+                end -= 1;
+            }
+            if cut == 3 {
+                text.extend_from_slice(p[..end].to_uppercase().as_bytes());
+            } else {
+                text.extend_from_slice(&p.as_bytes()[..end]);
+            }
+            text.extend_from_slice(glue.as_bytes());
+        }
+        text.extend(junk);
+        let mut scratch = Scratch::default();
+        s.collect(&text, &mut scratch);
+        let got: Vec<(u32, usize, usize)> =
+            scratch.hits.iter().map(|h| (h.pattern, h.start, h.end)).collect();
+        proptest::prop_assert_eq!(got, reference_hits(s, &text));
+    }
+}
+
+#[test]
+fn anchored_walks_across_windows() {
+    let s = shipped_screener();
+    let mut t = "x ".repeat((WINDOW - 10) / 2);
+    t.push_str("N-phenethyl-4-piperidone NPP 4-AP ship to usa 安全送达美国 and more ");
+    t.push_str(&"lorem ipsum ".repeat(500));
+    assert_same_hits(s, t.as_bytes());
+}
+
+proptest::proptest! {
+    /// The prefix filter never skips a start where a pattern begins, whatever follows it.
+    #[test]
+    fn prefix_filter_is_conservative(pick in 0usize..100_000, tail in proptest::collection::vec(proptest::num::u8::ANY, 0..6)) {
+        let s = shipped_screener();
+        let pats: Vec<&str> = s.patterns.iter().map(String::as_str).collect();
+        let prefix = search::Prefix::new(&pats);
+        let p = pats[pick % pats.len()];
+        let mut w = p.as_bytes().to_vec();
+        w.extend(tail);
+        proptest::prop_assert!(prefix.may_start(&w));
+    }
+}
+
+/// Every pattern, followed by anything or nothing, passes the prefix filter (the exhaustive form of
+/// the property above, over the shipped patterns).
+#[test]
+fn prefix_filter_passes_every_pattern() {
+    let s = shipped_screener();
+    let pats: Vec<&str> = s.patterns.iter().map(String::as_str).collect();
+    let prefix = search::Prefix::new(&pats);
+    for p in &pats {
+        for tail in [&b""[..], b"x", b" 1", b"\xff\xfe\xfd\xfc"] {
+            let mut w = p.as_bytes().to_vec();
+            w.extend_from_slice(tail);
+            assert!(prefix.may_start(&w), "{p:?}");
+        }
+    }
+}
+
+fn assert_same_json(s: &Screener, text: &[u8]) {
+    let mut scratch = Scratch::default();
+    let mut got = b"{".to_vec();
+    let label = s.screen_json(text, &mut scratch, &mut got);
+    let screening = s.screen(text);
+    let want = serde_json::to_vec(&screening).expect("json");
+    assert_eq!(label, screening.label);
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&want),
+        "on {:?}",
+        String::from_utf8_lossy(text)
+    );
+}
+
+/// `screen_json` writes the bytes of the serialised `Screening`, on the development set and on
+/// catalogue-like texts with red flags, offer and reporting cues, quantities and odd bytes.
+#[test]
+fn screen_json_is_the_serialised_screening() {
+    let s = shipped_screener();
+    let set = include_str!("../../../eval/listings.jsonl");
+    for line in set.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("eval line");
+        assert_same_json(s, v["text"].as_str().expect("text").as_bytes());
+    }
+    for t in [
+        &b""[..],
+        b"Sodium chloride 25 kg bags, food grade, WhatsApp +86 123, Telegram @x, price negotiable",
+        "Xylene CAS 1330-20-7\nPurity: 99%\nMOQ: 1 drum\nPayment: T/T, BTC, USDT\nWickr me \"now\""
+            .as_bytes(),
+        b"\xff\xfe WhatsApp \xfd Telegram news: seized and indicted, ship to usa, 100 kg",
+        "安全送达美国 发往墨西哥 价格 微信 \u{200b}WhatsApp".as_bytes(),
+        b"C1CCCCC1 (=O) lorem",
+    ] {
+        assert_same_json(s, t);
+    }
+}
+
+proptest::proptest! {
+    /// The same on random mixtures of cue phrases, names, quotes, digits and junk.
+    #[test]
+    fn screen_json_matches_serde(
+        parts in proptest::collection::vec((0usize..100_000, proptest::prop_oneof![
+            proptest::string::string_regex("[ -~]{0,6}").expect("regex"),
+            proptest::strategy::Just(" ".to_string()),
+            proptest::strategy::Just(" 25 kg ".to_string()),
+            proptest::strategy::Just(" 99% ".to_string()),
+            proptest::strategy::Just("\"".to_string()),
+            proptest::strategy::Just("\u{200b}".to_string()),
+            proptest::strategy::Just("安全".to_string()),
+            proptest::strategy::Just("\n\t\\".to_string()),
+        ]), 0..10),
+        junk in proptest::collection::vec(proptest::num::u8::ANY, 0..3),
+    ) {
+        let s = shipped_screener();
+        let mut text = Vec::new();
+        for (pick, glue) in parts {
+            text.extend_from_slice(s.patterns[pick % s.patterns.len()].as_bytes());
+            text.extend_from_slice(glue.as_bytes());
+        }
+        text.extend(junk);
+        assert_same_json(s, &text);
+    }
+}

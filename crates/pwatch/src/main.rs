@@ -22,6 +22,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod batch;
 mod demo;
+mod ledger;
 mod screen;
 mod text;
 
@@ -65,6 +66,10 @@ enum Command {
         #[arg(long, default_value_t = pw_server::DEFAULT_PEN_RESPONSE_DAYS,
               value_parser = clap::value_parser!(u32).range(1..=365))]
         pen_response_days: u32,
+        /// The transparency log's signing key (`pwatch ledger keygen --origin … --out FILE`). Without it
+        /// the log is not appended (audit rows stay queued until a key is given) and /api/v1/log/ is empty.
+        #[arg(long, value_name = "FILE", env = "PWATCH_LEDGER_KEY")]
+        ledger_key: Option<PathBuf>,
     },
     /// Identify a substance by name, synonym, abbreviation, CAS RN or InChIKey, with its controls.
     Lookup {
@@ -160,6 +165,11 @@ enum Command {
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
+    },
+    /// The transparency log: keys, offline verification of checkpoints and proofs, audit of a store.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
     },
     /// Demonstration data for a newcomer.
     Demo {
@@ -333,8 +343,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             secure_cookies,
             pen_response_days,
+            ledger_key,
         } => {
             let registry = load_registry(cli.registry.as_ref())?;
+            let ledger = ledger_key
+                .map(|path| {
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!("reading the ledger key {} (create one with `pwatch ledger keygen --origin NAME --out FILE`)", path.display())
+                    })?;
+                    pw_ledger::LogSigner::from_secret(&text)
+                        .with_context(|| format!("the ledger key {}", path.display()))
+                })
+                .transpose()?;
             let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             rt.block_on(async move {
                 let store = pw_store::Store::connect(&db)
@@ -345,6 +365,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     pw_server::AppState::new(registry, store).context("compiling class rules")?;
                 state.secure_cookies = secure_cookies;
                 state.pen_response_days = pen_response_days;
+                if let Some(signer) = ledger {
+                    state.ledger = pw_server::ledger::Ledger::new(signer);
+                }
                 pw_server::serve(state, addr)
                     .await
                     .with_context(|| format!("serving on {addr}"))
@@ -500,6 +523,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             screen::eval(&screener, &set, cli.json, min_offer_f1)
         }
         Command::Admin { db, command } => admin(&db, command, cli.json),
+        Command::Ledger { command } => ledger::run(command, cli.json),
         Command::Demo {
             command: DemoCommand::Seed { db },
         } => {

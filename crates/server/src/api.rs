@@ -74,6 +74,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(crate::flows::routes())
         .merge(crate::incidents::routes())
         .merge(crate::accounts::routes())
+        .merge(crate::ledger::routes())
         .route("/openapi.json", get(openapi))
         .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
 }
@@ -88,6 +89,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::flows::FlowsDoc::openapi());
     doc.merge(crate::incidents::IncidentsDoc::openapi());
     doc.merge(crate::accounts::AccountsDoc::openapi());
+    doc.merge(crate::ledger::LedgerDoc::openapi());
     doc
 }
 

@@ -13,9 +13,10 @@ mod api;
 mod auth;
 mod error;
 mod flows;
-mod html;
 mod idempotency;
 mod incidents;
+pub mod ledger;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub pen_response_days: u32,
     /// Mark the session cookie `Secure` (the server is reached over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// The transparency log's key and drainer (`pwatch serve --ledger-key`); disabled by default.
+    pub ledger: ledger::Ledger,
 }
 
 /// The platform's reply deadline for notifications when no other is known.
@@ -88,6 +91,7 @@ impl AppState {
             store,
             pen_response_days: DEFAULT_PEN_RESPONSE_DAYS,
             secure_cookies: false,
+            ledger: ledger::Ledger::default(),
         })
     }
 }
@@ -95,9 +99,7 @@ impl AppState {
 /// The whole app.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(html::home))
-        .route("/lookup", get(html::lookup))
-        .route("/check", get(html::check))
+        .merge(web::routes())
         .route("/healthz", get(api::healthz))
         .nest(
             "/api/v1",
@@ -106,6 +108,11 @@ pub fn app(state: AppState) -> Router {
                 idempotency::layer,
             )),
         )
+        .layer(axum::middleware::from_fn(web::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ledger::kick,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -113,6 +120,7 @@ pub fn app(state: AppState) -> Router {
 /// Serve until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    ledger::start(&state).await.map_err(std::io::Error::other)?;
     tracing::info!(%addr, registry = state.registry.version(), "listening");
     // The peer address feeds the per-client sign-in throttle.
     axum::serve(

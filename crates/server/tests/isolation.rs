@@ -200,6 +200,28 @@ fn rows() -> Vec<Row> {
             body: None,
             expect: |t, r| read_by(&["cn", "mx"])(t, r),
         },
+        // The logged audit rows of a record: for those who may see the record.
+        Row {
+            method: "GET",
+            path: "/api/v1/notifications/{id}/log",
+            fixture: Fixture::Pen(PenState::Sent),
+            body: None,
+            expect: |t, r| read_by(&["cn", "mx"])(t, r),
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/licences/{id}/log",
+            fixture: Fixture::Licence,
+            body: None,
+            expect: |t, r| read_by(&["company", "cn"])(t, r),
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/incidents/{id}/log",
+            fixture: Fixture::Incident,
+            body: None,
+            expect: |t, r| read_by(&["cn", "mx"])(t, r),
+        },
         Row {
             method: "POST",
             path: "/api/v1/notifications/{id}/{action}#no_objection",
@@ -563,7 +585,7 @@ fn exporter_acts(t: &str, r: Role) -> Expect {
 
 /// Endpoints that hold no tenant data (public reference data, the document itself) or exchange a secret
 /// for a credential (sign-in, accepting an invitation: tested in accounts.rs).
-const PUBLIC: [&str; 8] = [
+const PUBLIC: [&str; 14] = [
     "POST /api/v1/session",
     "POST /api/v1/invitations/accept",
     "GET /healthz",
@@ -572,6 +594,13 @@ const PUBLIC: [&str; 8] = [
     "POST /api/v1/classify",
     "POST /api/v1/screen",
     "GET /api/v1/openapi.json",
+    // The transparency log: hashes and leaves (kind, time, record hash), no tenant data.
+    "GET /api/v1/log/checkpoint",
+    "GET /api/v1/log/key",
+    "GET /api/v1/log/tile/{path}",
+    "GET /api/v1/log/proof/inclusion",
+    "GET /api/v1/log/proof/consistency",
+    "GET /api/v1/log/leaf/{index}",
 ];
 
 fn next() -> u64 {

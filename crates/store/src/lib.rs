@@ -56,6 +56,7 @@ mod entities;
 mod flow_tests;
 mod idempotency;
 mod incidents;
+mod ledger;
 mod licences;
 mod notifications;
 mod platform;
@@ -75,6 +76,7 @@ pub use incidents::{
     INCIDENT_KINDS, Incident, IncidentComment, IncidentFilter, IncidentSubstance, NewIncident,
     RedFlag, incident_actions,
 };
+pub use ledger::{DRAIN_BATCH, Drained, LedgerAudit, LedgerLeaf, LedgerProblem, StoredCheckpoint};
 pub use licences::{
     LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication, licence_actions,
 };
@@ -295,6 +297,7 @@ mod tests {
         accounts::exercise(&store).await;
         flow_tests::exercise(&store).await;
         incidents::exercise(&store).await;
+        ledger::exercise(&store).await;
     }
 
     #[tokio::test]

@@ -10,7 +10,14 @@ use std::sync::Arc;
 use pw_registry::Registry;
 use pw_server::{AppState, app};
 use pw_store::{Actor, Competence, NewOrganisation, NewUser, OrgKind, Role, Scope, Store};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// A notification to send for the dashboard: importing country, substance, the importer's reply.
+type Planned = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
 
 pub const ROLES: [Role; 4] = [Role::Admin, Role::Officer, Role::Reviewer, Role::ReadOnly];
 
@@ -254,5 +261,62 @@ impl World {
 
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
         self.call("POST", path, Some(token), Some(body), &[]).await
+    }
+
+    /// Data for the dashboard: notifications in several states, replies, incidents on several substances.
+    pub async fn seed_dashboard(&self) {
+        let w = self;
+        let cn = w.token("cn", Role::Officer);
+        let mx = w.token("mx", Role::Officer);
+        let us = w.token("us", Role::Officer);
+        let send = |to: &'static str, sub: &'static str| {
+            json!({"substance": sub, "quantity": "25 kg", "exporter_name": "Acme", "consignee_name": "Buyer",
+               "consignee_address": "Street 1", "importing_country": to, "expected_date": "2027-01-15"})
+        };
+        let plan: [Planned; 7] = [
+            ("MX", "NPP", Some(("object", "unknown consignee"))),
+            ("MX", "4-piperidone", Some(("no_objection", ""))),
+            ("US", "ANPP", Some(("request_info", "end use?"))),
+            ("US", "NPP", Some(("no_objection", ""))),
+            ("MX", "norfentanyl", None),
+            ("US", "1-boc-4-piperidone", None),
+            (
+                "MX",
+                "propionic anhydride",
+                Some(("object", "licence missing")),
+            ),
+        ];
+        for (to, sub, reply) in plan {
+            let r = w.post("/api/v1/notifications", &cn, &send(to, sub)).await;
+            assert_eq!(r.status, 201, "{sub}: {}", r.body);
+            if let Some((action, text)) = reply {
+                let id = r.body["id"].as_str().expect("id");
+                let token = if to == "MX" { &mx } else { &us };
+                let r = w
+                    .post(
+                        &format!("/api/v1/notifications/{id}/{action}"),
+                        token,
+                        &json!({"text": text}),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{}", r.body);
+            }
+        }
+        for (subs, kind) in [
+            (vec!["NPP"], "seizure"),
+            (vec!["NPP", "ANPP"], "stopped_shipment"),
+            (vec!["4-piperidone"], "seizure"),
+            (vec!["NPP"], "suspicious_order"),
+        ] {
+            let r = w
+                .post(
+                    "/api/v1/incidents",
+                    &cn,
+                    &json!({"kind": kind, "substances": subs, "occurred_on": "2026-06-01",
+            "description": "Drums declared as industrial solvent", "route": ["CN", "MX"]}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
     }
 }

@@ -1,0 +1,373 @@
+//! The verifiable record under `/api/v1/log` (public: hashes and leaves hold no tenant data) and, for the
+//! parties to a record, its logged audit rows (`/api/v1/{licences,notifications,incidents}/{id}/log`).
+//!
+//! - `GET /log/checkpoint`: the latest signed checkpoint (C2SP `tlog-checkpoint` as a `signed-note`).
+//! - `GET /log/key`: the verifier key (`<origin>+<key id>+<base64 key>`).
+//! - `GET /log/tile/<L>/<N>[.p/<W>]`, `GET /log/tile/entries/<N>[.p/<W>]`: C2SP `tlog-tiles` of the latest
+//!   checkpoint's tree.
+//! - `GET /log/proof/inclusion?index=N&size=M` (or `seq=` an audit seq), `GET /log/proof/consistency?old=N&new=M`
+//!   (sizes default to the latest checkpoint's).
+//! - `GET /log/leaf/{index}`: the leaf's bytes (kind, time, record hash), so anyone can recompute its hash.
+//!
+//! The drainer ([`start`]) appends queued audit rows at start-up (nothing is lost by a crash between a
+//! record's commit and its leaf), after every write through the API (the [`kick`] middleware) and every
+//! second; it runs only when `pwatch serve` has a log key (`--ledger-key`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use pw_ledger::record::hash_strings;
+use pw_ledger::{ConsistencyProofDoc, InclusionProofDoc, LeafDoc, LogSigner, TilePath};
+use pw_store::{Scope, StoreError};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::flows::query;
+use crate::{AppError, AppState, Caller, ErrorBody};
+
+/// The log's signing key and the drainer's wake-up call.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    signer: Option<Arc<LogSigner>>,
+    kick: Arc<Notify>,
+}
+
+impl Ledger {
+    /// A ledger that signs checkpoints with this key.
+    pub fn new(signer: LogSigner) -> Ledger {
+        Ledger {
+            signer: Some(Arc::new(signer)),
+            kick: Arc::default(),
+        }
+    }
+
+    /// The key, when the log is enabled.
+    pub fn signer(&self) -> Option<&LogSigner> {
+        self.signer.as_deref()
+    }
+}
+
+/// Drain once now (so the log is complete when the server starts answering), then keep draining in the
+/// background: after each write through the API, and every second. Does nothing without a key.
+pub async fn start(state: &AppState) -> Result<(), StoreError> {
+    let Some(signer) = state.ledger.signer.clone() else {
+        tracing::warn!(
+            "no --ledger-key: the transparency log is not being appended (audit rows stay queued)"
+        );
+        return Ok(());
+    };
+    let d = state.store.ledger_drain(&signer).await?;
+    tracing::info!(
+        appended = d.appended,
+        size = d.size,
+        origin = signer.origin(),
+        "transparency log"
+    );
+    let (store, kick) = (state.store.clone(), state.ledger.kick.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = kick.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            match store.ledger_pending().await {
+                Ok(0) => {}
+                Ok(_) => {
+                    if let Err(e) = store.ledger_drain(&signer).await {
+                        tracing::error!(error = %e, "appending to the transparency log");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "reading the transparency log queue"),
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Middleware: after a successful write, wake the drainer.
+pub(crate) async fn kick(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let resp = next.run(req).await;
+    if write && resp.status().is_success() {
+        st.ledger.kick.notify_one();
+    }
+    resp
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/log/checkpoint", get(checkpoint))
+        .route("/log/key", get(key))
+        .route("/log/tile/{*path}", get(tile))
+        .route("/log/proof/inclusion", get(inclusion))
+        .route("/log/proof/consistency", get(consistency))
+        .route("/log/leaf/{index}", get(leaf))
+        .route("/licences/{id}/log", get(licence_log))
+        .route("/notifications/{id}/log", get(notification_log))
+        .route("/incidents/{id}/log", get(incident_log))
+}
+
+/// The OpenAPI paths of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        checkpoint,
+        key,
+        tile,
+        inclusion,
+        consistency,
+        leaf,
+        licence_log,
+        notification_log,
+        incident_log
+    ),
+    components(schemas(
+        LeafDoc,
+        InclusionProofDoc,
+        ConsistencyProofDoc,
+        RecordLog,
+        pw_ledger::AuditRecord
+    ))
+)]
+pub(crate) struct LedgerDoc;
+
+fn not_found(message: impl Into<String>) -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, "not_found", message)
+}
+
+fn text(body: String, immutable: bool) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+    if !immutable {
+        r.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    r
+}
+
+/// The size of the latest checkpoint (0 when there is none).
+async fn current_size(st: &AppState) -> Result<u64, AppError> {
+    Ok(st
+        .store
+        .ledger_checkpoint(None)
+        .await?
+        .map_or(0, |c| c.size))
+}
+
+/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note, Ed25519).
+#[utoipa::path(get, path = "/api/v1/log/checkpoint",
+    responses((status = 200, description = "The signed note", content_type = "text/plain", body = String),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn checkpoint(State(st): State<AppState>) -> Result<Response, AppError> {
+    let c = st.store.ledger_checkpoint(None).await?.ok_or_else(|| {
+        not_found("the log has no checkpoint yet (is the server run with --ledger-key?)")
+    })?;
+    Ok(text(c.note, false))
+}
+
+/// The log's verifier key, in signed-note form (`<origin>+<key id>+<base64 key>`).
+#[utoipa::path(get, path = "/api/v1/log/key",
+    responses((status = 200, description = "The verifier key", content_type = "text/plain", body = String),
+        (status = 404, body = ErrorBody)))]
+pub(crate) async fn key(State(st): State<AppState>) -> Result<Response, AppError> {
+    let s = st
+        .ledger
+        .signer()
+        .ok_or_else(|| not_found("this server signs no log (no --ledger-key)"))?;
+    Ok(text(format!("{}\n", s.verifier_key()), false))
+}
+
+/// A C2SP tlog-tiles tile of the latest checkpoint's tree: `<L>/<N>[.p/<W>]` (hashes) or
+/// `entries/<N>[.p/<W>]` (leaves, each preceded by its length as a big-endian u16).
+#[utoipa::path(get, path = "/api/v1/log/tile/{path}",
+    params(("path" = String, Path, description = "`0/x001/234`, `1/000.p/7`, `entries/000.p/12`…")),
+    responses((status = 200, description = "Tile data", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn tile(
+    State(st): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, AppError> {
+    let t = TilePath::parse(&format!("tile/{path}"))
+        .map_err(|e| AppError::bad("path", e.to_string()))?;
+    let size = current_size(&st).await?;
+    let data = st
+        .store
+        .ledger_tile(&t, size)
+        .await?
+        .ok_or_else(|| not_found(format!("{t} is not in the tree of {size} leaves")))?;
+    let mut r = ([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response();
+    // A full tile never changes; a partial one is replaced by a wider one.
+    let cache = if t.width == 256 {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(r)
+}
+
+/// Query of `GET /api/v1/log/proof/inclusion`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InclusionParams {
+    /// Leaf index (or give `seq`).
+    index: Option<u64>,
+    /// The audit seq the leaf logs (instead of `index`).
+    seq: Option<i64>,
+    /// Tree size (default: the latest checkpoint's).
+    size: Option<u64>,
+}
+
+/// The inclusion proof of a leaf in the tree of `size` leaves.
+#[utoipa::path(get, path = "/api/v1/log/proof/inclusion", params(InclusionParams),
+    responses((status = 200, body = InclusionProofDoc), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn inclusion(
+    State(st): State<AppState>,
+    q: Result<Query<InclusionParams>, QueryRejection>,
+) -> Result<Json<InclusionProofDoc>, AppError> {
+    let p = query(q)?;
+    let leaf = match (p.index, p.seq) {
+        (Some(i), None) => st.store.ledger_leaf(i).await?,
+        (None, Some(s)) => st.store.ledger_leaf_of_seq(s).await?,
+        _ => return Err(AppError::bad("index", "give `index` or `seq`")),
+    }
+    .ok_or_else(|| not_found("no such leaf (yet)"))?;
+    let size = match p.size {
+        Some(s) => s,
+        None => current_size(&st).await?,
+    };
+    let proof = st.store.ledger_inclusion_proof(leaf.index, size).await?;
+    Ok(Json(InclusionProofDoc {
+        index: leaf.index,
+        size,
+        leaf_hash: leaf.leaf_hash.to_string(),
+        proof: hash_strings(&proof),
+    }))
+}
+
+/// Query of `GET /api/v1/log/proof/consistency`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConsistencyParams {
+    /// The older tree size.
+    old: u64,
+    /// The newer tree size (default: the latest checkpoint's).
+    new: Option<u64>,
+}
+
+/// The consistency proof from the tree of `old` leaves to the tree of `new` leaves.
+#[utoipa::path(get, path = "/api/v1/log/proof/consistency", params(ConsistencyParams),
+    responses((status = 200, body = ConsistencyProofDoc), (status = 400, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(crate) async fn consistency(
+    State(st): State<AppState>,
+    q: Result<Query<ConsistencyParams>, QueryRejection>,
+) -> Result<Json<ConsistencyProofDoc>, AppError> {
+    let p = query(q)?;
+    let new = match p.new {
+        Some(n) => n,
+        None => current_size(&st).await?,
+    };
+    let proof = st.store.ledger_consistency_proof(p.old, new).await?;
+    Ok(Json(ConsistencyProofDoc {
+        old: p.old,
+        new,
+        proof: hash_strings(&proof),
+    }))
+}
+
+/// One leaf: its bytes (four lines: format, kind, time, record hash) and its leaf hash.
+#[utoipa::path(get, path = "/api/v1/log/leaf/{index}", params(("index" = u64, Path, description = "Leaf index")),
+    responses((status = 200, body = LeafDoc), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn leaf(
+    State(st): State<AppState>,
+    Path(index): Path<String>,
+) -> Result<Json<LeafDoc>, AppError> {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| AppError::bad("index", "a leaf index is a non-negative integer"))?;
+    let l = st
+        .store
+        .ledger_leaf(index)
+        .await?
+        .ok_or_else(|| not_found(format!("no leaf {index} (yet)")))?;
+    Ok(Json(LeafDoc::new(l.index, &l.leaf, None)))
+}
+
+/// The audit rows of one record as logged: each with its leaf (index, bytes, hash) and the row itself, so
+/// its holder can recompute the leaf and verify its inclusion offline (`pwatch ledger verify-inclusion`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordLog {
+    /// Logged rows, oldest first.
+    pub logged: Vec<LeafDoc>,
+    /// Rows not logged yet (the drainer logs them within a second).
+    pub pending: Vec<pw_ledger::AuditRecord>,
+}
+
+async fn record_log(st: &AppState, entity: &str, id: &str) -> Result<Json<RecordLog>, AppError> {
+    let rows = st.store.ledger_records_of(entity, id).await?;
+    let mut out = RecordLog {
+        logged: Vec::new(),
+        pending: Vec::new(),
+    };
+    for (rec, leaf) in rows {
+        match leaf {
+            Some(l) => out.logged.push(LeafDoc::new(l.index, &l.leaf, Some(rec))),
+            None => out.pending.push(rec),
+        }
+    }
+    Ok(Json(out))
+}
+
+/// The logged audit rows of a licence application (for its applicant and its authority).
+#[utoipa::path(get, path = "/api/v1/licences/{id}/log", params(("id" = String, Path, description = "lic_…")),
+    responses((status = 200, body = RecordLog), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn licence_log(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordLog>, AppError> {
+    let viewer = caller.viewer_for(Scope::Read)?;
+    st.store.licence(&id, &viewer).await?;
+    record_log(&st, "licence", &id).await
+}
+
+/// The logged audit rows of a pre-export notification (for its sender and its addressee).
+#[utoipa::path(get, path = "/api/v1/notifications/{id}/log", params(("id" = String, Path, description = "pen_…")),
+    responses((status = 200, body = RecordLog), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn notification_log(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordLog>, AppError> {
+    let viewer = caller.viewer_for(Scope::Read)?;
+    st.store.notification(&id, &viewer).await?;
+    record_log(&st, "notification", &id).await
+}
+
+/// The logged audit rows of an incident (for those who may see it).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/log", params(("id" = String, Path, description = "inc_…")),
+    responses((status = 200, body = RecordLog), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn incident_log(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<RecordLog>, AppError> {
+    let viewer = caller.viewer_for(Scope::Read)?;
+    st.store.incident(&id, &viewer).await?;
+    record_log(&st, "incident", &id).await
+}

@@ -259,3 +259,27 @@ macro_rules! bind_where {
     }};
 }
 pub(crate) use bind_where;
+
+/// Count the rows of `$table` a [`Where`] selects and fetch one [`Page`] of them, newest first (`created_at`,
+/// then `id`): `(total, rows)`.
+macro_rules! fetch_page {
+    ($store:expr, $table:expr, $columns:expr, $w:expr, $page:expr) => {{
+        let cond = $w.sql();
+        let (lim, off) = ($w.next(), $w.next() + 1);
+        on_db!($store, p, sql => {
+            let count_sql = sql(&format!("SELECT COUNT(*) FROM {} WHERE {cond}", $table));
+            let page_sql = sql(&format!(
+                "SELECT {} FROM {} WHERE {cond} ORDER BY created_at DESC, id DESC LIMIT ${lim} OFFSET ${off}",
+                $columns, $table
+            ));
+            let total: (i64,) = bind_where!(sqlx::query_as(&count_sql), $w).fetch_one(p).await?;
+            let rows = bind_where!(sqlx::query_as(&page_sql), $w)
+                .bind($page.limit)
+                .bind($page.offset)
+                .fetch_all(p)
+                .await?;
+            (total.0, rows)
+        })
+    }};
+}
+pub(crate) use fetch_page;

@@ -13,7 +13,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::access::{Arg, Listing, Page, StateChange, Viewer, Where, bind_where, country, text};
+use crate::access::{
+    Arg, Listing, Page, StateChange, Viewer, Where, bind_where, country, fetch_page, text,
+};
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
 
@@ -438,21 +440,8 @@ impl Store {
         w.eq("state", filter.state.as_deref())
             .eq("substance_id", filter.substance_id.as_deref())
             .eq("importing_country", to.as_deref());
-        let cond = w.sql();
-        let (lim, off) = (w.next(), w.next() + 1);
-        let (total, rows): (i64, Vec<Row>) = on_db!(self, p, sql => {
-            let count_sql = sql(&format!("SELECT COUNT(*) FROM licence_applications WHERE {cond}"));
-            let page_sql = sql(&format!("SELECT {COLUMNS} FROM licence_applications WHERE {cond}
-                 ORDER BY created_at DESC, id DESC LIMIT ${lim} OFFSET ${off}"));
-            let total: (i64,) = bind_where!(sqlx::query_as(&count_sql), w)
-                .fetch_one(p)
-                .await?;
-            let rows = bind_where!(sqlx::query_as(&page_sql), w)
-                .bind(page.limit).bind(page.offset)
-                .fetch_all(p)
-                .await?;
-            (total.0, rows)
-        });
+        let (total, rows): (i64, Vec<Row>) =
+            fetch_page!(self, "licence_applications", COLUMNS, w, page);
         Ok(Listing {
             items: rows
                 .into_iter()

@@ -19,7 +19,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::access::{Arg, Listing, Page, Viewer, Where, bind_where, country, text};
+use crate::access::{Arg, Listing, Page, Viewer, Where, bind_where, country, fetch_page, text};
 use crate::licences::{list_of, state_change, stored_date};
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
@@ -631,21 +631,7 @@ impl Store {
                 Arg::Time(Utc::now()),
             );
         }
-        let cond = w.sql();
-        let (lim, off) = (w.next(), w.next() + 1);
-        let (total, rows): (i64, Vec<Row>) = on_db!(self, p, sql => {
-            let count_sql = sql(&format!("SELECT COUNT(*) FROM notifications WHERE {cond}"));
-            let page_sql = sql(&format!("SELECT {COLUMNS} FROM notifications WHERE {cond}
-                 ORDER BY created_at DESC, id DESC LIMIT ${lim} OFFSET ${off}"));
-            let total: (i64,) = bind_where!(sqlx::query_as(&count_sql), w)
-                .fetch_one(p)
-                .await?;
-            let rows = bind_where!(sqlx::query_as(&page_sql), w)
-                .bind(page.limit).bind(page.offset)
-                .fetch_all(p)
-                .await?;
-            (total.0, rows)
-        });
+        let (total, rows): (i64, Vec<Row>) = fetch_page!(self, "notifications", COLUMNS, w, page);
         Ok(Listing {
             items: rows
                 .into_iter()

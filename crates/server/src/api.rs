@@ -210,18 +210,21 @@ pub(crate) fn check_error(e: CheckError) -> AppError {
     }
 }
 
-/// Check a shipment: obligations on both sides and under the 1988 Convention, with citations.
+/// Check a shipment: obligations on both sides and under the 1988 Convention, with citations. Open to
+/// anyone; a check made with valid credentials is logged in the transparency log (request and decision).
 #[utoipa::path(post, path = "/api/v1/check", request_body = CheckRequest,
-    responses((status = 200, body = TradeReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = TradeReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security((), ("bearer" = [])))]
 pub(crate) async fn check(
     State(st): State<AppState>,
+    caller: crate::ledger::MaybeCaller,
     body: Bytes,
 ) -> Result<Json<TradeReport>, AppError> {
     let req: CheckRequest = parse_json(&body)?;
     let today = chrono::Utc::now().date_naive();
-    pw_trade::check_request(&st.resolver, &req, today)
-        .map(Json)
-        .map_err(check_error)
+    let report = pw_trade::check_request(&st.resolver, &req, today).map_err(check_error)?;
+    crate::ledger::log_check(&st, &caller, &req, &report).await?;
+    Ok(Json(report))
 }
 
 /// Deserialize a JSON body, naming the field at fault.
@@ -283,11 +286,14 @@ pub struct ClassifyResponse {
 }
 
 /// Classify structures: listed substance, class rules per jurisdiction with the matched atoms, similarity.
+/// Open to anyone; classifications made with valid credentials are logged in the transparency log.
 #[utoipa::path(post, path = "/api/v1/classify", request_body = ClassifyRequest,
     responses((status = 200, description = "One classification (for `smiles`) or a batch (for `items`)", body = pw_classify::Classification),
-        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security((), ("bearer" = [])))]
 pub(crate) async fn classify(
     State(st): State<AppState>,
+    caller: crate::ledger::MaybeCaller,
     body: Bytes,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
@@ -307,6 +313,7 @@ pub(crate) async fn classify(
                     field: Some("smiles".into()),
                     transition: None,
                 })?;
+            crate::ledger::log_classifications(&st, &caller, &[&c]).await?;
             Ok(Json(c).into_response())
         }
         (None, Some(items)) => {
@@ -342,6 +349,8 @@ pub(crate) async fn classify(
             })
             .await
             .map_err(AppError::internal)?;
+            let done: Vec<_> = out.iter().filter_map(|i| i.result.as_ref()).collect();
+            crate::ledger::log_classifications(&st, &caller, &done).await?;
             Ok(Json(ClassifyResponse { items: out }).into_response())
         }
         _ => Err(AppError::bad(

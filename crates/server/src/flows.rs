@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use pw_store::{
-    DeadlineDefault, EntityFlag, LicenceApplication, LicenceDecision, LicenceFilter,
+    DeadlineDefault, EntityFlag, LicenceApplication, LicenceDecision, LicenceFilter, LogRef,
     NewLicenceApplication, NewNotification, Notification, NotificationFilter, Page, PenAction,
     Scope, StateChange, Viewer, licence_actions, notification_actions,
 };
@@ -59,7 +59,8 @@ pub(crate) fn routes() -> Router<AppState> {
         ResponseDaysRequest,
         LicenceApplication,
         Notification,
-        StateChange
+        StateChange,
+        LogRef
     ))
 )]
 pub(crate) struct FlowsDoc;
@@ -118,6 +119,9 @@ pub struct LicenceView {
     pub actions: Vec<String>,
     /// Pre-export notifications sent about it, with the importing authority's reply.
     pub notifications: Vec<NotificationView>,
+    /// Where the application stands in the transparency log: its latest audit row and that row's leaf index
+    /// (null until the log has appended it; `GET /api/v1/log/proof/inclusion?index=…` proves it).
+    pub log: Option<LogRef>,
     /// State history (one record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StateChange>>,
@@ -162,21 +166,19 @@ async fn licence_view(
     viewer: &Viewer,
     with_history: bool,
 ) -> Result<LicenceView, AppError> {
-    let notifications = st
-        .store
-        .notifications_of_licence(&lic.id)
-        .await?
-        .into_iter()
-        .map(|n| NotificationView {
+    let mut notifications = Vec::new();
+    for n in st.store.notifications_of_licence(&lic.id).await? {
+        notifications.push(NotificationView {
             actions: notification_actions(&n, viewer)
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
+            log: st.store.ledger_log_ref("notification", &n.id).await?,
             notification: n,
             history: None,
             entity_flags: None,
-        })
-        .collect();
+        });
+    }
     let history = if with_history {
         Some(st.store.history("licence", &lic.id).await?)
     } else {
@@ -205,6 +207,7 @@ async fn licence_view(
         None
     };
     Ok(LicenceView {
+        log: st.store.ledger_log_ref("licence", &lic.id).await?,
         entity_flags,
         actions: licence_actions(&lic, viewer)
             .into_iter()
@@ -421,6 +424,9 @@ pub struct NotificationView {
     pub notification: Notification,
     /// Actions the caller may take now.
     pub actions: Vec<String>,
+    /// Where the notification stands in the transparency log: its latest audit row and that row's leaf
+    /// index (null until the log has appended it).
+    pub log: Option<LogRef>,
     /// State history (one record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StateChange>>,
@@ -550,6 +556,7 @@ async fn notification_view(
         None
     };
     Ok(NotificationView {
+        log: st.store.ledger_log_ref("notification", &n.id).await?,
         entity_flags,
         actions: notification_actions(&n, viewer)
             .into_iter()

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use pw_store::{
     Entity, EntityFilter, EntityFlag, Identifier, Incident, IncidentComment, IncidentFilter,
-    IncidentSubstance, NewEntity, NewIncident, Page, RedFlag, Scope, Viewer, WatchEntry,
+    IncidentSubstance, LogRef, NewEntity, NewIncident, Page, RedFlag, Scope, Viewer, WatchEntry,
     incident_actions,
 };
 use serde::{Deserialize, Serialize};
@@ -214,6 +214,9 @@ pub struct IncidentView {
     pub incident: Incident,
     /// Actions the caller may take now (`comment`, `share`, `link_entities`).
     pub actions: Vec<String>,
+    /// Where the incident stands in the transparency log: its latest audit row and that row's leaf index
+    /// (null until the log has appended it).
+    pub log: Option<LogRef>,
     /// Linked entities with their identifiers (one record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entities: Option<Vec<Entity>>,
@@ -272,6 +275,7 @@ async fn incident_view(
         (None, None)
     };
     Ok(IncidentView {
+        log: st.store.ledger_log_ref("incident", &inc.id).await?,
         actions: incident_actions(&inc, viewer)
             .into_iter()
             .map(str::to_string)

@@ -101,6 +101,80 @@ pub(crate) async fn kick(State(st): State<AppState>, req: Request, next: Next) -
     resp
 }
 
+/// The caller of a public endpoint when the request's credentials are valid (an API token, or a session with
+/// the CSRF header), else `None`: decisions made for an authenticated caller are logged, anonymous ones not.
+pub(crate) struct MaybeCaller(pub(crate) Option<Caller>);
+
+impl axum::extract::FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<MaybeCaller, Self::Rejection> {
+        Ok(MaybeCaller(
+            crate::auth::authenticate(state, parts).await.ok(),
+        ))
+    }
+}
+
+/// Log a trade check made for an authenticated caller (the request and the report's decision and registry
+/// version; no personal data): one audit row of entity `check`, hence a leaf. Nothing for anonymous calls.
+pub(crate) async fn log_check(
+    st: &AppState,
+    caller: &MaybeCaller,
+    req: &pw_trade::CheckRequest,
+    report: &pw_trade::TradeReport,
+) -> Result<(), AppError> {
+    let Some(c) = &caller.0 else { return Ok(()) };
+    let detail = serde_json::json!({
+        "request": {
+            "substance": req.substance, "from": req.from, "to": req.to,
+            "quantity": req.quantity, "date": req.date,
+        },
+        "substance": report.substance,
+        "decision": report.decision,
+        "registry_version": report.registry_version,
+    });
+    st.store
+        .log_decisions(&c.viewer().actor(), "check", &[detail])
+        .await?;
+    Ok(())
+}
+
+/// Log classifications made for an authenticated caller, one audit row (of entity `classification`) each:
+/// the structure, the date and what was decided (listings, matched class rules) with the registry version.
+/// Nothing for anonymous calls.
+pub(crate) async fn log_classifications(
+    st: &AppState,
+    caller: &MaybeCaller,
+    done: &[&pw_classify::Classification],
+) -> Result<(), AppError> {
+    let Some(c) = &caller.0 else { return Ok(()) };
+    if done.is_empty() {
+        return Ok(());
+    }
+    let details: Vec<serde_json::Value> = done
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "request": {"smiles": k.input, "as_of": k.as_of},
+                "inchikey": k.inchikey,
+                "listed": k.listed,
+                "listed_by": k.listed_by,
+                "class_matches": k.class_matches.iter()
+                    .map(|m| serde_json::json!({"jurisdiction": m.jurisdiction, "rule": m.rule, "list": m.list}))
+                    .collect::<Vec<_>>(),
+                "registry_version": k.registry_version,
+            })
+        })
+        .collect();
+    st.store
+        .log_decisions(&c.viewer().actor(), "classification", &details)
+        .await?;
+    Ok(())
+}
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/log/checkpoint", get(checkpoint))

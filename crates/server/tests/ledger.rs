@@ -166,6 +166,66 @@ async fn flow(w: &World) {
     let (new_note, new) = c.settled_checkpoint(&v, w).await;
     assert!(new.size >= old.size + 4);
 
+    // Every view of a logged record carries `log`: its latest audit row and, once drained, its leaf, whose
+    // inclusion in the checkpoint verifies.
+    let inc = c
+        .post(
+            "/api/v1/incidents",
+            &mx,
+            &json!({"kind": "seizure", "substances": ["NPP"], "occurred_on": "2026-03-01",
+                    "description": "Drums of NPP declared as solvent"}),
+        )
+        .await;
+    assert!(inc["log"]["audit_seq"].is_i64(), "{inc}");
+    let inc = inc["id"].as_str().expect("id").to_string();
+    let (_, latest) = c.settled_checkpoint(&v, w).await;
+    let views = [
+        c.json(&format!("/api/v1/notifications/{pen}"), Some(&mx))
+            .await,
+        c.json(&format!("/api/v1/licences/{lic}"), Some(&cn)).await["notifications"][0].clone(),
+        c.json(&format!("/api/v1/licences/{lic}"), Some(&company))
+            .await,
+        c.json(&format!("/api/v1/incidents/{inc}"), Some(&mx)).await,
+        c.json("/api/v1/incidents", Some(&mx)).await["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["id"] == json!(inc))
+            .expect("listed")
+            .clone(),
+    ];
+    for view in &views {
+        let seq = view["log"]["audit_seq"].as_i64().expect("audit_seq");
+        let index = view["log"]["leaf_index"]
+            .as_u64()
+            .expect("drained: a leaf index");
+        let by_seq = c
+            .json(&format!("/api/v1/log/proof/inclusion?seq={seq}"), None)
+            .await;
+        assert_eq!(by_seq["index"], json!(index), "{view}");
+        let leaf: LeafDoc =
+            serde_json::from_value(c.json(&format!("/api/v1/log/leaf/{index}"), None).await)
+                .expect("leaf");
+        let leaf_hash = pw_ledger::Leaf::parse(&leaf.data)
+            .expect("leaf")
+            .leaf_hash();
+        let p: InclusionProofDoc = serde_json::from_value(
+            c.json(
+                &format!(
+                    "/api/v1/log/proof/inclusion?index={index}&size={}",
+                    latest.size
+                ),
+                None,
+            )
+            .await,
+        )
+        .expect("proof");
+        let proof = parse_hashes("proof", &p.proof).expect("hashes");
+        verify_inclusion(&proof, latest.size, latest.root, index, leaf_hash).expect("included");
+    }
+    assert_eq!(views[0]["log"], views[1]["log"]);
+    assert_eq!(views[3]["log"], views[4]["log"]);
+
     // The importing authority: its notification's logged rows, each verified against the checkpoint.
     let log = c
         .json(&format!("/api/v1/notifications/{pen}/log"), Some(&mx))
@@ -255,7 +315,7 @@ async fn flow(w: &World) {
     .expect("consistent");
 
     // Tiles of the latest tree (no write in between): leaf hashes and entry bundles.
-    let size = new.size;
+    let size = latest.size;
     let width = size.min(256);
     let part = if width == 256 {
         String::new()
@@ -303,6 +363,62 @@ async fn flow(w: &World) {
         let v: Value = serde_json::from_str(&body).expect("error JSON");
         assert!(v["error"]["code"].is_string(), "{path}: {body}");
     }
+
+    // Trade checks and classifications: logged for an authenticated caller (one leaf per decision, no
+    // personal data), not for anonymous ones.
+    let check = json!({"substance": "NPP", "from": "CN", "to": "MX", "quantity": "25 kg"});
+    let classify = json!({"items": ["CCO", "not a structure ((", "CC(=O)OC1=CC=CC=C1C(=O)O"]});
+    let anonymous = |path: &'static str, body: Value| {
+        let (http, base) = (c.http.clone(), c.base.clone());
+        async move {
+            let r = http
+                .post(format!("{base}{path}"))
+                .json(&body)
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status().as_u16(), 200, "{path}");
+        }
+    };
+    anonymous("/api/v1/check", check.clone()).await;
+    anonymous("/api/v1/classify", classify.clone()).await;
+    let (_, before) = c.settled_checkpoint(&v, w).await;
+    assert_eq!(before.size, latest.size, "anonymous calls are not logged");
+    let report = c.post("/api/v1/check", &company, &check).await;
+    c.post("/api/v1/classify", &company, &classify).await;
+    let (_, after) = c.settled_checkpoint(&v, w).await;
+    assert_eq!(
+        after.size,
+        before.size + 3,
+        "one check, two classifications"
+    );
+    let mut kinds = Vec::new();
+    for index in before.size..after.size {
+        let leaf: LeafDoc =
+            serde_json::from_value(c.json(&format!("/api/v1/log/leaf/{index}"), None).await)
+                .expect("leaf");
+        kinds.push(pw_ledger::Leaf::parse(&leaf.data).expect("leaf").kind);
+        let stored = w
+            .store
+            .ledger_leaf(index)
+            .await
+            .expect("leaf")
+            .expect("stored");
+        let seq = stored.audit_seq;
+        let by_seq = c
+            .json(&format!("/api/v1/log/proof/inclusion?seq={seq}"), None)
+            .await;
+        assert_eq!(by_seq["index"], json!(index));
+    }
+    assert_eq!(
+        kinds,
+        [
+            "check.decide",
+            "classification.decide",
+            "classification.decide"
+        ]
+    );
+    assert!(report["decision"].is_string(), "{report}");
 }
 
 #[tokio::test]
@@ -331,4 +447,18 @@ async fn without_a_key_the_log_is_empty_and_rows_stay_queued() {
     }
     assert!(w.store.ledger_pending().await.expect("pending") > 0);
     assert_eq!(w.store.ledger_size().await.expect("size"), 0);
+    // A record's `log` names its audit row; its leaf index stays null.
+    let lic = c
+        .post(
+            "/api/v1/licences",
+            &w.token("company", Officer),
+            &json!({
+                "substance": "NPP", "quantity": "25 kg", "consignee_name": "Importer S.A.",
+                "consignee_address": "Av. Ejemplo 1, Ciudad de México", "importing_country": "MX",
+                "end_use": "Reference standard", "expected_date": "2027-01-15"
+            }),
+        )
+        .await;
+    assert!(lic["log"]["audit_seq"].is_i64(), "{lic}");
+    assert_eq!(lic["log"]["leaf_index"], Value::Null, "{lic}");
 }

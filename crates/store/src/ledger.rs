@@ -62,6 +62,16 @@ pub struct StoredCheckpoint {
     pub note: String,
 }
 
+/// Where a record stands in the log: its latest audit row and that row's leaf (`None` until the drainer has
+/// appended it). API responses for logged records carry it as `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct LogRef {
+    /// The record's latest audit row.
+    pub audit_seq: i64,
+    /// That row's leaf index; null while the drainer has not appended it yet.
+    pub leaf_index: Option<u64>,
+}
+
 /// One finding of [`Store::ledger_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerProblem {
@@ -504,6 +514,66 @@ impl Store {
         }
     }
 
+    /// Log decisions made for an authenticated caller that are not stored records themselves (a trade check,
+    /// a classification): one audit row each — hence, once drained, one leaf each — with `entity` = `kind`,
+    /// a new id and `detail` as given (the request and the decision; callers put no personal data in it).
+    /// One transaction for all. Returns the ids and audit seqs, in order.
+    pub async fn log_decisions(
+        &self,
+        actor: &crate::Actor,
+        kind: &str,
+        details: &[serde_json::Value],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let at = now();
+        on_db!(self, p, sql => {
+            let mut tx = p.begin().await?;
+            let mut out = Vec::with_capacity(details.len());
+            for d in details {
+                let id = crate::platform::new_id(kind);
+                let (seq,): (i64,) = sqlx::query_as(&sql(&format!("{} RETURNING seq", crate::AUDIT_INSERT)))
+                    .bind(at)
+                    .bind(&actor.id)
+                    .bind(&actor.org_id)
+                    .bind("decide")
+                    .bind(kind)
+                    .bind(&id)
+                    .bind(d.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                out.push((id, seq));
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// The latest audit row of one record and its leaf, if logged; `None` when the record has no audit row.
+    /// No visibility check here: callers check the viewer may see the record.
+    pub async fn ledger_log_ref(
+        &self,
+        entity: &str,
+        entity_id: &str,
+    ) -> Result<Option<LogRef>, StoreError> {
+        let row: Option<(i64, Option<i64>)> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql(
+                "SELECT a.seq, l.leaf_index FROM audit_log a
+                 LEFT JOIN ledger_leaves l ON l.audit_seq = a.seq
+                 WHERE a.entity = $1 AND a.entity_id = $2 ORDER BY a.seq DESC LIMIT 1",
+            ))
+            .bind(entity)
+            .bind(entity_id)
+            .fetch_optional(p)
+            .await?
+        });
+        row.map(|(seq, leaf)| {
+            Ok(LogRef {
+                audit_seq: seq,
+                leaf_index: leaf.map(to_u64).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
     /// The audit rows (as logged) of one record, with their leaf index once logged, oldest first. No
     /// visibility check here: callers check the viewer may see the record.
     pub async fn ledger_records_of(
@@ -821,6 +891,12 @@ pub(crate) async fn exercise(store: &Store) {
         .await
         .expect("org");
     assert_eq!(store.ledger_pending().await.expect("pending"), 1);
+    let queued = store
+        .ledger_log_ref("organisation", &org.id)
+        .await
+        .expect("log ref")
+        .expect("an audit row");
+    assert_eq!(queued.leaf_index, None);
     let d = store.ledger_drain(&signer).await.expect("drain");
     assert_eq!((d.appended, d.size, d.checkpoints), (1, before + 1, 1));
     let size = d.size;
@@ -837,6 +913,23 @@ pub(crate) async fn exercise(store: &Store) {
     assert_eq!(
         store.ledger_leaf(leaf.index).await.expect("leaf"),
         Some(leaf.clone())
+    );
+    assert_eq!(
+        store
+            .ledger_log_ref("organisation", &org.id)
+            .await
+            .expect("log ref"),
+        Some(LogRef {
+            audit_seq: rec.seq,
+            leaf_index: Some(leaf.index)
+        })
+    );
+    assert_eq!(
+        store
+            .ledger_log_ref("organisation", "org_none")
+            .await
+            .expect("log ref"),
+        None
     );
 
     // The checkpoint verifies; the leaf is in it; the tree only grew.
@@ -961,6 +1054,29 @@ pub(crate) async fn exercise(store: &Store) {
     assert!(audit.problems.is_empty(), "{:#?}", audit.problems);
     assert_eq!(audit.leaves, size + 12);
     assert!(audit.checkpoints >= 3);
+
+    // A decision that is not a stored record (a trade check) is logged as its own audit row and leaf.
+    let viewer_actor = Actor {
+        id: "usr_ledger_test".into(),
+        org_id: Some(org.id.clone()),
+    };
+    let logged = store
+        .log_decisions(
+            &viewer_actor,
+            "check",
+            &[serde_json::json!({"request": {"substance": "NPP"}, "decision": "conditional"})],
+        )
+        .await
+        .expect("log decision");
+    assert_eq!(logged.len(), 1);
+    store.ledger_drain(&signer).await.expect("drain");
+    let r = store
+        .ledger_log_ref("check", &logged[0].0)
+        .await
+        .expect("log ref")
+        .expect("an audit row");
+    assert_eq!(r.audit_seq, logged[0].1);
+    assert_eq!(r.leaf_index, Some(size + 12));
 }
 
 #[cfg(test)]

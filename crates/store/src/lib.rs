@@ -76,7 +76,9 @@ pub use incidents::{
     INCIDENT_KINDS, Incident, IncidentComment, IncidentFilter, IncidentSubstance, NewIncident,
     RedFlag, incident_actions,
 };
-pub use ledger::{DRAIN_BATCH, Drained, LedgerAudit, LedgerLeaf, LedgerProblem, StoredCheckpoint};
+pub use ledger::{
+    DRAIN_BATCH, Drained, LedgerAudit, LedgerLeaf, LedgerProblem, LogRef, StoredCheckpoint,
+};
 pub use licences::{
     LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication, licence_actions,
 };

@@ -173,7 +173,12 @@ async fn licence_view(
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
-            log: st.store.ledger_log_ref("notification", &n.id).await?,
+            // On a list page the caller fills these in with one query for the page.
+            log: if with_history {
+                st.store.ledger_log_ref("notification", &n.id).await?
+            } else {
+                None
+            },
             notification: n,
             history: None,
             entity_flags: None,
@@ -207,7 +212,11 @@ async fn licence_view(
         None
     };
     Ok(LicenceView {
-        log: st.store.ledger_log_ref("licence", &lic.id).await?,
+        log: if with_history {
+            st.store.ledger_log_ref("licence", &lic.id).await?
+        } else {
+            None
+        },
         entity_flags,
         actions: licence_actions(&lic, viewer)
             .into_iter()
@@ -318,6 +327,19 @@ pub(crate) async fn list_licences(
     let mut items = Vec::with_capacity(list.items.len());
     for lic in list.items {
         items.push(licence_view(&st, lic, &viewer, false).await?);
+    }
+    let ids: Vec<String> = items.iter().map(|i| i.licence.id.clone()).collect();
+    let mut logs = st.store.ledger_log_refs("licence", &ids).await?;
+    let pen_ids: Vec<String> = items
+        .iter()
+        .flat_map(|i| i.notifications.iter().map(|n| n.notification.id.clone()))
+        .collect();
+    let mut pen_logs = st.store.ledger_log_refs("notification", &pen_ids).await?;
+    for item in &mut items {
+        item.log = logs.remove(&item.licence.id);
+        for n in &mut item.notifications {
+            n.log = pen_logs.remove(&n.notification.id);
+        }
     }
     Ok(Json(LicencePage {
         items,
@@ -556,7 +578,11 @@ async fn notification_view(
         None
     };
     Ok(NotificationView {
-        log: st.store.ledger_log_ref("notification", &n.id).await?,
+        log: if with_history {
+            st.store.ledger_log_ref("notification", &n.id).await?
+        } else {
+            None
+        },
         entity_flags,
         actions: notification_actions(&n, viewer)
             .into_iter()
@@ -708,6 +734,11 @@ pub(crate) async fn list_notifications(
     let mut items = Vec::with_capacity(list.items.len());
     for n in list.items {
         items.push(notification_view(&st, n, &viewer, false).await?);
+    }
+    let ids: Vec<String> = items.iter().map(|i| i.notification.id.clone()).collect();
+    let mut logs = st.store.ledger_log_refs("notification", &ids).await?;
+    for item in &mut items {
+        item.log = logs.remove(&item.notification.id);
     }
     Ok(Json(NotificationPage {
         items,

@@ -275,7 +275,12 @@ async fn incident_view(
         (None, None)
     };
     Ok(IncidentView {
-        log: st.store.ledger_log_ref("incident", &inc.id).await?,
+        // On a list page the caller fills this in with one query for the page.
+        log: if whole {
+            st.store.ledger_log_ref("incident", &inc.id).await?
+        } else {
+            None
+        },
         actions: incident_actions(&inc, viewer)
             .into_iter()
             .map(str::to_string)
@@ -492,6 +497,11 @@ pub(crate) async fn list_incidents(
     let mut items = Vec::with_capacity(list.items.len());
     for inc in list.items {
         items.push(incident_view(&st, inc, &viewer, false).await?);
+    }
+    let ids: Vec<String> = items.iter().map(|i| i.incident.id.clone()).collect();
+    let mut logs = st.store.ledger_log_refs("incident", &ids).await?;
+    for item in &mut items {
+        item.log = logs.remove(&item.incident.id);
     }
     Ok(Json(IncidentPage {
         items,

@@ -123,6 +123,31 @@ async fn full_flow(w: &World) {
     );
     let history = r.body["history"].as_array().expect("history");
     assert_eq!(history.len(), 2);
+
+    // List pages carry each record's latest audit seq too (filled with one query per page), equal to the
+    // single record's.
+    let single_pen = w
+        .get(&format!("/api/v1/notifications/{pen}"), &mx)
+        .await
+        .body;
+    let inbox = w.get("/api/v1/notifications?mailbox=inbox", &mx).await.body;
+    let listed = inbox["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|n| n["id"] == pen.as_str()))
+        .expect("listed");
+    assert!(
+        single_pen["log"]["audit_seq"].is_i64(),
+        "{}",
+        single_pen["log"]
+    );
+    assert_eq!(listed["log"], single_pen["log"]);
+    let licences = w.get("/api/v1/licences", &company).await.body;
+    let listed = licences["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|l| l["id"] == id.as_str()))
+        .expect("listed");
+    assert_eq!(listed["log"], r.body["log"]);
+    assert_eq!(listed["notifications"][0]["log"], single_pen["log"]);
 }
 
 #[tokio::test]

@@ -230,6 +230,21 @@ impl Where {
         self
     }
 
+    /// `column IN (values…)`; nothing is added for an empty list (callers skip the query then).
+    pub(crate) fn any_of(&mut self, column: &str, values: &[String]) -> &mut Self {
+        if values.is_empty() {
+            return self;
+        }
+        let first = self.args.len() + 1;
+        let placeholders = (0..values.len())
+            .map(|i| format!("${}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.args.extend(values.iter().cloned().map(Arg::Text));
+        self.parts.push(format!("{column} IN ({placeholders})"));
+        self
+    }
+
     /// The clause (without `WHERE`).
     pub(crate) fn sql(&self) -> String {
         if self.parts.is_empty() {

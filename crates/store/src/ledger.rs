@@ -574,6 +574,44 @@ impl Store {
         .transpose()
     }
 
+    /// [`Store::ledger_log_ref`] for many records of one kind in one query (a list page), by record id.
+    pub async fn ledger_log_refs(
+        &self,
+        entity: &str,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, LogRef>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut w = crate::access::Where::default();
+        w.and(
+            |p| format!("a.entity = {p}"),
+            crate::access::Arg::Text(entity.to_string()),
+        );
+        w.any_of("a.entity_id", ids);
+        let query = format!(
+            "SELECT a.entity_id, a.seq, l.leaf_index FROM audit_log a
+             LEFT JOIN ledger_leaves l ON l.audit_seq = a.seq WHERE {} ORDER BY a.seq",
+            w.sql()
+        );
+        let rows: Vec<(String, i64, Option<i64>)> = on_db!(self, p, sql => {
+            let q = sql(&query);
+            crate::access::bind_where!(sqlx::query_as(&q), w).fetch_all(p).await?
+        });
+        // Oldest first, so the last row of each record wins: its latest audit row.
+        for (id, seq, leaf) in rows {
+            out.insert(
+                id,
+                LogRef {
+                    audit_seq: seq,
+                    leaf_index: leaf.map(to_u64).transpose()?,
+                },
+            );
+        }
+        Ok(out)
+    }
+
     /// The audit rows (as logged) of one record, with their leaf index once logged, oldest first. No
     /// visibility check here: callers check the viewer may see the record.
     pub async fn ledger_records_of(

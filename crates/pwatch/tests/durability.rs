@@ -3,78 +3,21 @@
 //! read back every application that was answered 201. On SQLite (WAL, synchronous=FULL) and, when
 //! configured, on PostgreSQL. Also `pwatch demo seed` itself.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::{application, free_port, seed, serve, token, wait_healthy};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn seed(db: &str) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_pwatch"))
-        .args(["--json", "demo", "seed", "--db", db])
-        .output()
-        .expect("run pwatch demo seed");
-    assert!(
-        out.status.success(),
-        "seed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("seed JSON")
-}
-
-fn token(seeded: &Value, org: &str, role: &str) -> String {
-    seeded["users"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["org"] == org && u["role"] == role))
-        .and_then(|u| u["token"].as_str())
-        .expect("seeded user")
-        .to_string()
-}
-
-fn serve(db: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pwatch"))
-        .args(["serve", "--db", db, "--addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pwatch serve")
-}
-
-async fn wait_healthy(base: &str) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not come up at {base}");
-}
-
-fn application(n: usize) -> Value {
-    json!({
-        "substance": "NPP", "quantity": format!("{} kg", 1 + n % 50),
-        "consignee_name": format!("Consignee {n} S.A. de C.V."),
-        "consignee_address": "Av. Ejemplo 1, Ciudad de México", "importing_country": "MX",
-        "end_use": "Reference standard", "expected_date": "2027-01-15"
-    })
-}
+mod support;
 
 async fn burst_then_kill(db: &str) {
     let seeded = seed(db);
     let company = token(&seeded, "hubei", "officer");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(db, port);
+    let mut server = serve(db, port, &[]);
     wait_healthy(&base).await;
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -121,7 +64,7 @@ async fn burst_then_kill(db: &str) {
     // Restart and read every acknowledged record back.
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(db, port);
+    let mut server = serve(db, port, &[]);
     wait_healthy(&base).await;
     let mut missing = Vec::new();
     for id in &acked {

@@ -7,37 +7,13 @@
 //! reports it.
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::{code, free_port, pwatch, seed, serve, show, token};
 
-fn pwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pwatch"))
-        .args(args)
-        .output()
-        .expect("run pwatch")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "exit {}\n{}{}",
-        code(o),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
+mod support;
 
 struct Server(Child);
 
@@ -46,15 +22,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn token(seeded: &Value, org: &str, role: &str) -> String {
-    seeded["users"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["org"] == org && u["role"] == role))
-        .and_then(|u| u["token"].as_str())
-        .expect("seeded user")
-        .to_string()
 }
 
 struct Http {
@@ -169,28 +136,11 @@ async fn a_pen_flow_is_verified_offline_and_tampering_is_found() {
     ]);
     assert_eq!(code(&o), 2, "{}", show(&o));
 
-    let o = pwatch(&["--json", "demo", "seed", "--db", &db]);
-    assert_eq!(code(&o), 0, "{}", show(&o));
-    let seeded: Value = serde_json::from_slice(&o.stdout).expect("seed JSON");
+    let seeded = seed(&db);
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_pwatch"))
-            .args([
-                "serve",
-                "--db",
-                &db,
-                "--addr",
-                &format!("127.0.0.1:{port}"),
-                "--ledger-key",
-                &key,
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start pwatch serve"),
-    );
+    let _server = Server(serve(&db, port, &["--ledger-key", &key]));
     let http = Http {
         base,
         client: reqwest::Client::new(),

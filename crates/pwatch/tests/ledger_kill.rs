@@ -4,73 +4,13 @@
 //! acknowledged record's audit row has a leaf, the latest checkpoint covers exactly the stored leaves, and
 //! `pwatch ledger audit` (with the key) finds nothing wrong. On SQLite and, when configured, PostgreSQL.
 
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::{application, free_port, pwatch, seed, serve, show, token, wait_healthy};
 
-fn pwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pwatch"))
-        .args(args)
-        .output()
-        .expect("run pwatch")
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "exit {:?}\n{}{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn serve(db: &str, port: u16, key: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pwatch"))
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--ledger-key",
-            key,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pwatch serve")
-}
-
-async fn wait_healthy(base: &str) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = reqwest::get(format!("{base}/healthz")).await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not come up at {base}");
-}
-
-fn application(n: usize) -> Value {
-    json!({
-        "substance": "NPP", "quantity": format!("{} kg", 1 + n % 50),
-        "consignee_name": format!("Consignee {n} S.A. de C.V."),
-        "consignee_address": "Av. Ejemplo 1, Ciudad de México", "importing_country": "MX",
-        "end_use": "Reference standard", "expected_date": "2027-01-15"
-    })
-}
+mod support;
 
 async fn burst_kill_restart(db: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,22 +25,12 @@ async fn burst_kill_restart(db: &str) {
     ]);
     assert!(o.status.success(), "{}", show(&o));
     let vkey = format!("{key}.pub");
-    let o = pwatch(&["--json", "demo", "seed", "--db", db]);
-    assert!(o.status.success(), "{}", show(&o));
-    let seeded: Value = serde_json::from_slice(&o.stdout).expect("seed JSON");
-    let company = seeded["users"]
-        .as_array()
-        .and_then(|u| {
-            u.iter()
-                .find(|u| u["org"] == "hubei" && u["role"] == "officer")
-        })
-        .and_then(|u| u["token"].as_str())
-        .expect("seeded user")
-        .to_string();
+    let seeded = seed(db);
+    let company = token(&seeded, "hubei", "officer");
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(db, port, &key);
+    let mut server = serve(db, port, &["--ledger-key", &key]);
     wait_healthy(&base).await;
 
     // Concurrent writes, each acknowledged with its record's audit row; the drainer appends behind them.
@@ -154,7 +84,7 @@ async fn burst_kill_restart(db: &str) {
     // Restart: the drainer catches up with whatever the kill left queued.
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = serve(db, port, &key);
+    let mut server = serve(db, port, &["--ledger-key", &key]);
     wait_healthy(&base).await;
     let store = pw_store::Store::connect(db).await.expect("store");
     let start = Instant::now();

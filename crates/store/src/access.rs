@@ -298,3 +298,13 @@ macro_rules! fetch_page {
     }};
 }
 pub(crate) use fetch_page;
+
+/// The refusal of a state change: what was tried, the record's current state and the actions allowed from
+/// it for this viewer.
+pub(crate) fn transition(message: String, current: &str, allowed: &[&'static str]) -> StoreError {
+    StoreError::Transition {
+        message,
+        current: current.to_string(),
+        allowed: allowed.iter().map(|s| s.to_string()).collect(),
+    }
+}

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::access::{
     Arg, Listing, Page, StateChange, Viewer, Where, bind_where, country, fetch_page, text,
+    transition,
 };
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
@@ -480,11 +481,11 @@ impl Store {
                     _ => "only the authority the application was made to may decide it".into(),
                 }));
             }
-            return Err(StoreError::Transition {
-                message: format!("cannot {action} an application that is {}", before.state),
-                current: before.state.clone(),
-                allowed: may.iter().map(|s| s.to_string()).collect(),
-            });
+            return Err(transition(
+                format!("cannot {action} an application that is {}", before.state),
+                &before.state,
+                &may,
+            ));
         }
         let (number, until, reason) = match decision {
             LicenceDecision::Approve {
@@ -556,17 +557,14 @@ impl Store {
         });
         let after = self.licence(id, viewer).await?;
         if !won {
-            return Err(StoreError::Transition {
-                message: format!(
+            return Err(transition(
+                format!(
                     "cannot {action}: the application changed meanwhile and is now {}",
                     after.state
                 ),
-                allowed: licence_actions(&after, viewer)
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                current: after.state,
-            });
+                &after.state,
+                &licence_actions(&after, viewer),
+            ));
         }
         Ok(after)
     }

@@ -19,7 +19,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::access::{Arg, Listing, Page, Viewer, Where, bind_where, country, fetch_page, text};
+use crate::access::{
+    Arg, Listing, Page, Viewer, Where, bind_where, country, fetch_page, text, transition,
+};
 use crate::licences::{list_of, state_change, stored_date};
 use crate::platform::{invalid, new_id, now};
 use crate::{Competence, OrgKind, Store, StoreError};
@@ -404,14 +406,14 @@ impl Store {
                 ));
             };
             if lic.state != "approved" {
-                return Err(StoreError::Transition {
-                    message: format!(
+                return Err(transition(
+                    format!(
                         "a notification needs an approved licence; {lic_id} is {}",
                         lic.state
                     ),
-                    current: lic.state,
-                    allowed: Vec::new(),
-                });
+                    &lic.state,
+                    &[],
+                ));
             }
             n.substance_id = lic.substance_id;
             n.substance_name = lic.substance_name;
@@ -671,14 +673,11 @@ impl Store {
         }
         let (from, to) = action.edge();
         if !from.contains(&before.state.as_str()) {
-            return Err(StoreError::Transition {
-                message: format!("cannot {name} a notification that is {}", before.state),
-                allowed: notification_actions(&before, viewer)
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                current: before.state,
-            });
+            return Err(transition(
+                format!("cannot {name} a notification that is {}", before.state),
+                &before.state,
+                &notification_actions(&before, viewer),
+            ));
         }
         let reason = action.text()?;
         let at = now();
@@ -739,17 +738,14 @@ impl Store {
         });
         let after = self.notification(id, viewer).await?;
         if !won {
-            return Err(StoreError::Transition {
-                message: format!(
+            return Err(transition(
+                format!(
                     "cannot {name}: the notification changed meanwhile and is now {}",
                     after.state
                 ),
-                allowed: notification_actions(&after, viewer)
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                current: after.state,
-            });
+                &after.state,
+                &notification_actions(&after, viewer),
+            ));
         }
         Ok(after)
     }

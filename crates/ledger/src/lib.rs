@@ -8,6 +8,9 @@
 //!   checkpoints, signing and verifying them.
 //! - [`tiles`]: C2SP tile paths (`tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`), tile data and entry
 //!   bundles.
+//! - [`witness`]: C2SP `tlog-cosignature` (`cosignature/v1`): witness keys, the witness that cosigns a
+//!   checkpoint only after checking the log's signature and a consistency proof from the last checkpoint it
+//!   cosigned, and the verification of cosignatures.
 //! - [`record`]: what a leaf holds — the canonical bytes of an audit row, their hash, and the public leaf
 //!   text (kind, time, record hash; no personal or tenant data) — and the JSON documents the API serves and
 //!   `pwatch ledger` reads.
@@ -17,12 +20,20 @@
 //! storage abstraction, C2SP tile paths (the crate's paths are Go's `tile/<H>/<L>/<N>`), entry bundles, the
 //! leaf format and an error type that tells bad input from a failed verification.
 
+//! **No database code here** (an invariant of the crate): everything in it is a pure function of bytes,
+//! hashes and keys, over [`HashStore`] for storage. That is what lets `pwatch ledger verify-*` and a
+//! witness check a log offline with nothing but files and a key — the verifier must not need (or trust)
+//! the log operator's database — and what keeps the proofs testable against published vectors and
+//! property tests without a server. The store (`pw-store`) implements the storage and the witness's memory
+//! is a file the CLI keeps: persistence, transactions and locking are the callers' business.
+
 #![forbid(unsafe_code)]
 
 pub mod note;
 pub mod record;
 pub mod tiles;
 pub mod tree;
+pub mod witness;
 
 pub use note::{Checkpoint, LogSigner, LogVerifier};
 pub use record::{AuditRecord, ConsistencyProofDoc, InclusionProofDoc, Leaf, LeafDoc};
@@ -31,6 +42,10 @@ pub use tree::{
     FileStore, HashStore, Log, MapStore, MemoryStore, append_batch, append_reads,
     prove_consistency, prove_inclusion, reads, root, stored_hash_count, stored_hash_index,
     stored_hashes_for_leaf, verify_consistency, verify_inclusion,
+};
+pub use witness::{
+    Cosignature, CosignatureVerifier, Cosigned, Witness, WitnessKey, WitnessState, WitnessedHead,
+    append_cosignatures,
 };
 
 /// A SHA-256 hash (a leaf hash, an interior node or a tree root); displays as standard base64.

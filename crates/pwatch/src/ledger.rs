@@ -1,6 +1,7 @@
-//! `pwatch ledger`: keys for the transparency log, offline verification of what a log served, and the audit
-//! of a store against its log. Exit codes: 0 verified / no problem, 1 verification failed / problems found,
-//! 2 bad input.
+//! `pwatch ledger`: keys for the transparency log and for witnesses, offline verification of what a log
+//! served, the audit of a store against its log, and witnessing another instance's log (C2SP
+//! `tlog-cosignature`). Exit codes: 0 verified / no problem, 1 verification failed / problems found, 2 bad
+//! input (or a log that cannot be reached).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,20 +11,46 @@ use anyhow::Context;
 use clap::Subcommand;
 use pw_ledger::record::parse_hashes;
 use pw_ledger::{
-    ConsistencyProofDoc, InclusionProofDoc, LeafDoc, LedgerError, LogSigner, LogVerifier,
+    ConsistencyProofDoc, CosignatureVerifier, InclusionProofDoc, LeafDoc, LedgerError, LogSigner,
+    LogVerifier, Witness, WitnessKey, WitnessState,
 };
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum LedgerCommand {
     /// Generate the log's signing key: FILE (secret, mode 0600; give it to `pwatch serve --ledger-key`)
-    /// and FILE.pub (the verifier key others use). Refuses to overwrite.
+    /// and FILE.pub (the verifier key others use). With --witness, a witness's cosigning key instead (give
+    /// FILE to `pwatch ledger witness --key`, and FILE.pub to the operators of the logs it witnesses, for
+    /// `pwatch serve --witness-key`). Refuses to overwrite.
     Keygen {
-        /// The log's origin, also the key name (e.g. `pwatch.authority.example/ledger`).
-        #[arg(long)]
+        /// The log's origin, also the key name (e.g. `pwatch.authority.example/ledger`); with --witness, the
+        /// witness's name (e.g. `pwatch.authority.example/witness`).
+        #[arg(long, alias = "name")]
         origin: String,
         /// Where to write the secret key.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// A witness key (C2SP tlog-cosignature, cosignature/v1) rather than a log key.
+        #[arg(long)]
+        witness: bool,
+    },
+    /// Witness another instance's log: fetch its latest checkpoint and a consistency proof from the size
+    /// this witness cosigned last (kept in --state), check the log's signature and the proof, cosign (C2SP
+    /// tlog-cosignature), save the new state, and submit the cosignature (`POST /api/v1/log/cosignatures`).
+    /// A rolled-back, forked or inconsistent log, or a checkpoint not signed by --log-key, is refused
+    /// (exit 1) and the state is left as it was.
+    Witness {
+        /// The instance's base URL (e.g. `https://pwatch.authority.example`).
+        #[arg(long)]
+        url: String,
+        /// The witness's secret key (`pwatch ledger keygen --witness`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The log's verifier key, obtained out of band (never trusted from the URL).
+        #[arg(long, value_name = "FILE")]
+        log_key: PathBuf,
+        /// The witness's memory (JSON: the largest checkpoint cosigned per log); created when missing.
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
     },
     /// Verify offline that a leaf (LEAF.json: `GET /api/v1/log/leaf/{index}`, or one entry of `GET
     /// /api/v1/notifications/{id}/log` with its record) is in the tree of a signed checkpoint.
@@ -53,6 +80,20 @@ pub(crate) enum LedgerCommand {
         /// The log's verifier key.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
+    },
+    /// Verify offline that a checkpoint (`GET /api/v1/log/checkpoint[?size=N]`) is signed by the log and
+    /// cosigned by a witness (C2SP tlog-cosignature): exit 0 with the size and the witness's time, 1 when a
+    /// signature is missing or does not verify.
+    VerifyCosignature {
+        /// The cosigned checkpoint note.
+        checkpoint: PathBuf,
+        /// The log's verifier key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The witness's verifier key (`pwatch ledger keygen --witness` FILE.pub); repeatable: every one
+        /// must have cosigned.
+        #[arg(long = "witness-key", value_name = "FILE", required = true)]
+        witness_keys: Vec<PathBuf>,
     },
     /// Recompute every leaf from the store's audit log and the tree from the leaves; report any audit row
     /// changed after it was logged, and any stored hash or checkpoint that does not match.
@@ -133,7 +174,17 @@ pub(crate) fn run(cmd: LedgerCommand, json_out: bool) -> anyhow::Result<ExitCode
 
 fn run_inner(cmd: LedgerCommand, json_out: bool) -> anyhow::Result<ExitCode> {
     match cmd {
-        LedgerCommand::Keygen { origin, out } => keygen(&origin, &out, json_out),
+        LedgerCommand::Keygen {
+            origin,
+            out,
+            witness,
+        } => keygen(&origin, &out, witness, json_out),
+        LedgerCommand::Witness {
+            url,
+            key,
+            log_key,
+            state,
+        } => witness(&url, &key, &log_key, &state, json_out),
         LedgerCommand::VerifyInclusion {
             leaf,
             checkpoint,
@@ -157,6 +208,22 @@ fn run_inner(cmd: LedgerCommand, json_out: bool) -> anyhow::Result<ExitCode> {
             let (old, new) = (read(&old, "checkpoint")?, read(&new, "checkpoint")?);
             outcome(verify_consistency(&v, &old, &new, &p), json_out)
         }
+        LedgerCommand::VerifyCosignature {
+            checkpoint,
+            key,
+            witness_keys,
+        } => {
+            let v = verifier(&key)?;
+            let note = read(&checkpoint, "checkpoint")?;
+            let mut witnesses = Vec::new();
+            for path in &witness_keys {
+                witnesses.push(
+                    CosignatureVerifier::new(&read(path, "witness key")?)
+                        .map_err(|e| BadInput(format!("{}: {e}", path.display())))?,
+                );
+            }
+            outcome(verify_cosignatures(&v, &witnesses, &note), json_out)
+        }
         LedgerCommand::Audit {
             db,
             key,
@@ -165,9 +232,16 @@ fn run_inner(cmd: LedgerCommand, json_out: bool) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn keygen(origin: &str, out: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
-    let (signer, skey) =
-        LogSigner::generate(origin).map_err(|e| BadInput(format!("--origin: {e}")))?;
+fn keygen(origin: &str, out: &Path, witness: bool, json_out: bool) -> anyhow::Result<ExitCode> {
+    let (origin, vkey, skey) = if witness {
+        let (k, skey) =
+            WitnessKey::generate(origin).map_err(|e| BadInput(format!("--origin: {e}")))?;
+        (k.name().to_string(), k.verifier_key().to_string(), skey)
+    } else {
+        let (s, skey) =
+            LogSigner::generate(origin).map_err(|e| BadInput(format!("--origin: {e}")))?;
+        (s.origin().to_string(), s.verifier_key().to_string(), skey)
+    };
     let mut public = out.as_os_str().to_owned();
     public.push(".pub");
     let public = PathBuf::from(public);
@@ -185,22 +259,27 @@ fn keygen(origin: &str, out: &Path, json_out: bool) -> anyhow::Result<ExitCode> 
         .with_context(|| format!("creating {}", out.display()))?;
     writeln!(f, "{skey}")?;
     f.sync_all()?;
-    std::fs::write(&public, format!("{}\n", signer.verifier_key()))
+    std::fs::write(&public, format!("{vkey}\n"))
         .with_context(|| format!("writing {}", public.display()))?;
     if json_out {
         println!(
             "{}",
-            serde_json::json!({"origin": signer.origin(), "verifier_key": signer.verifier_key(),
+            serde_json::json!({"origin": origin, "witness": witness, "verifier_key": vkey,
                 "secret_key_file": out, "verifier_key_file": public})
         );
     } else {
+        let usage = if witness {
+            "pwatch ledger witness --key"
+        } else {
+            "pwatch serve --ledger-key"
+        };
         println!(
-            "secret key: {} (keep it private; pwatch serve --ledger-key {})",
+            "secret key: {} (keep it private; {usage} {})",
             out.display(),
             out.display()
         );
         println!("verifier key ({}):", public.display());
-        println!("{}", signer.verifier_key());
+        println!("{vkey}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -243,6 +322,31 @@ fn verify_inclusion(
     Ok(format!(
         "leaf {} — {what} — is in the log {} of {} leaves (root {})",
         doc.index, c.origin, c.size, c.root
+    ))
+}
+
+fn verify_cosignatures(
+    v: &LogVerifier,
+    witnesses: &[CosignatureVerifier],
+    note: &str,
+) -> Result<String, LedgerError> {
+    let c = v.verify(note.as_bytes())?;
+    let mut by = Vec::new();
+    for w in witnesses {
+        let cos = w.verify_note(note.as_bytes())?;
+        let at = i64::try_from(cos.timestamp)
+            .ok()
+            .and_then(|t| chrono::DateTime::<chrono::Utc>::from_timestamp(t, 0))
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| cos.timestamp.to_string());
+        by.push(format!("{} at {at}", cos.witness));
+    }
+    Ok(format!(
+        "the log {} of {} leaves (root {}) is cosigned by {}",
+        c.origin,
+        c.size,
+        c.root,
+        by.join(", ")
     ))
 }
 
@@ -354,5 +458,175 @@ fn audit(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// The witnesses of `pwatch serve --witness-key`: each a verifier key text, or a file holding one.
+pub(crate) fn witness_verifiers(keys: &[String]) -> anyhow::Result<Vec<CosignatureVerifier>> {
+    let mut out: Vec<CosignatureVerifier> = Vec::new();
+    for k in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        let text = if Path::new(k).is_file() {
+            std::fs::read_to_string(k).with_context(|| format!("reading the witness key {k}"))?
+        } else {
+            k.to_string()
+        };
+        let v = CosignatureVerifier::new(&text).with_context(|| {
+            format!("--witness-key {k}: a witness verifier key NAME+KEYID+KEY (pwatch ledger keygen --witness), or a file holding one")
+        })?;
+        if out.iter().any(|o| o.name() == v.name()) {
+            anyhow::bail!(
+                "--witness-key: two keys named {}: one key per witness name",
+                v.name()
+            );
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Write `text` to `path` so that a crash leaves the old file or the new one, never a torn one.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn witness(
+    url: &str,
+    key: &Path,
+    log_key: &Path,
+    state_file: &Path,
+    json_out: bool,
+) -> anyhow::Result<ExitCode> {
+    let wkey = WitnessKey::from_secret(&read(key, "witness key")?)
+        .map_err(|e| BadInput(format!("{}: {e}", key.display())))?;
+    let log = verifier(log_key)?;
+    let state: WitnessState = if state_file.exists() {
+        json(state_file, "witness state")?
+    } else {
+        WitnessState::default()
+    };
+    let mut w = Witness::new(wkey, state);
+    let base = url.trim_end_matches('/').to_string();
+    if !(base.starts_with("https://") || base.starts_with("http://")) {
+        return Err(BadInput(format!("--url {url}: not an http:// or https:// URL")).into());
+    }
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .context("HTTP client")?;
+        let get = |path: String| {
+            let client = client.clone();
+            let base = base.clone();
+            async move {
+                let r = client
+                    .get(format!("{base}{path}"))
+                    .send()
+                    .await
+                    .map_err(|e| BadInput(format!("GET {base}{path}: {e}")))?;
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                if !status.is_success() {
+                    return Err(BadInput(format!("GET {base}{path}: {status}: {body}")));
+                }
+                Ok(body)
+            }
+        };
+        let note = get("/api/v1/log/checkpoint".into()).await?;
+        // Which size the proof must start from: the log's origin is checked with its signature below.
+        let c = match log.verify(note.as_bytes()) {
+            Ok(c) => c,
+            Err(e) => return outcome(Err(e), json_out),
+        };
+        let last = w
+            .last(&c.origin)
+            .map_err(|e| BadInput(format!("{}: {e}", state_file.display())))?;
+        let proof = match last {
+            Some((old, _)) if old > 0 && old < c.size => {
+                let text = get(format!(
+                    "/api/v1/log/proof/consistency?old={old}&new={}",
+                    c.size
+                ))
+                .await?;
+                let doc: ConsistencyProofDoc = serde_json::from_str(&text)
+                    .map_err(|e| BadInput(format!("the consistency proof is not JSON: {e}")))?;
+                if (doc.old, doc.new) != (old, c.size) {
+                    return outcome(
+                        Err(LedgerError::Mismatch(format!(
+                            "asked for a proof from {old} to {} leaves, got one from {} to {}",
+                            c.size, doc.old, doc.new
+                        ))),
+                        json_out,
+                    );
+                }
+                parse_hashes("proof", &doc.proof)
+                    .map_err(|e| BadInput(format!("the consistency proof: {e}")))?
+            }
+            _ => Vec::new(),
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .context("the clock is before 1970")?;
+        let cosigned = match w.cosign(&log, note.as_bytes(), &proof, now) {
+            Ok(c) => c,
+            Err(e) => return outcome(Err(e), json_out),
+        };
+        // Remember before handing the cosignature out: a witness that forgot what it cosigned could be
+        // made to cosign a fork.
+        write_atomically(state_file, &serde_json::to_string_pretty(w.state())?)?;
+        let r = client
+            .post(format!("{base}/api/v1/log/cosignatures"))
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(cosigned.note.clone())
+            .send()
+            .await
+            .map_err(|e| BadInput(format!("POST {base}/api/v1/log/cosignatures: {e}")))?;
+        let status = r.status();
+        let body = r.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(BadInput(format!(
+                "the log refused the cosignature: {status}: {body}"
+            ))
+            .into());
+        }
+        let cp = &cosigned.checkpoint;
+        if json_out {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "origin": cp.origin, "size": cp.size, "root": cp.root.to_string(),
+                    "previous": cosigned.previous, "cosignature": cosigned.cosignature,
+                    "note": cosigned.note, "submitted": status.as_u16(),
+                })
+            );
+        } else {
+            let since = match cosigned.previous {
+                Some(p) => format!("consistent with the {p} leaves cosigned before"),
+                None => "first checkpoint seen of this log".to_string(),
+            };
+            println!(
+                "ok: cosigned the log {} at {} leaves (root {}; {since}) as {}; submitted ({status})",
+                cp.origin,
+                cp.size,
+                cp.root,
+                w.key().name()
+            );
+            print!("{}", cosigned.note);
+        }
+        Ok(ExitCode::SUCCESS)
     })
 }

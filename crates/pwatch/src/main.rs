@@ -70,6 +70,18 @@ enum Command {
         /// the log is not appended (audit rows stay queued until a key is given) and /api/v1/log/ is empty.
         #[arg(long, value_name = "FILE", env = "PWATCH_LEDGER_KEY")]
         ledger_key: Option<PathBuf>,
+        /// A witness whose cosignatures of this log's checkpoints are accepted and served
+        /// (`POST /api/v1/log/cosignatures`): its verifier key `NAME+KEYID+KEY` (`pwatch ledger keygen
+        /// --witness` writes it to FILE.pub), or a file holding it. Repeatable; the environment variable
+        /// takes a comma-separated list.
+        #[arg(
+            long = "witness-key",
+            value_name = "VKEY|FILE",
+            env = "PWATCH_WITNESS_KEYS",
+            value_delimiter = ',',
+            requires = "ledger_key"
+        )]
+        witness_keys: Vec<String>,
     },
     /// Identify a substance by name, synonym, abbreviation, CAS RN or InChIKey, with its controls.
     Lookup {
@@ -166,7 +178,8 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
-    /// The transparency log: keys, offline verification of checkpoints and proofs, audit of a store.
+    /// The transparency log: keys, offline verification of checkpoints, proofs and cosignatures, audit of a
+    /// store, witnessing another instance's log.
     Ledger {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
@@ -344,8 +357,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secure_cookies,
             pen_response_days,
             ledger_key,
+            witness_keys,
         } => {
             let registry = load_registry(cli.registry.as_ref())?;
+            let witnesses = ledger::witness_verifiers(&witness_keys)?;
             let ledger = ledger_key
                 .map(|path| {
                     let text = std::fs::read_to_string(&path).with_context(|| {
@@ -366,7 +381,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 state.secure_cookies = secure_cookies;
                 state.pen_response_days = pen_response_days;
                 if let Some(signer) = ledger {
-                    state.ledger = pw_server::ledger::Ledger::new(signer);
+                    state.ledger = pw_server::ledger::Ledger::new(signer).with_witnesses(witnesses);
                 }
                 pw_server::serve(state, addr)
                     .await

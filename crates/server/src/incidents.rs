@@ -17,9 +17,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use pw_store::{
-    Entity, EntityFilter, EntityFlag, Identifier, Incident, IncidentComment, IncidentFilter,
-    IncidentSubstance, LogRef, NewEntity, NewIncident, Page, RedFlag, Scope, Viewer, WatchEntry,
-    incident_actions,
+    Entity, EntityChange, EntityFilter, EntityFlag, Identifier, Incident, IncidentComment,
+    IncidentFilter, IncidentSubstance, LogRef, NewEntity, NewIncident, Page, RedFlag, Scope,
+    Viewer, WatchEntry, incident_actions,
 };
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/incidents/{id}/entities", post(link))
         .route("/entities", get(list_entities).post(create_entity))
         .route("/entities/match", post(match_names))
-        .route("/entities/{id}", get(get_entity))
+        .route("/entities/{id}", get(get_entity).patch(update_entity))
         .route("/entities/{id}/watch", post(watch))
         .route("/entities/{id}/unwatch", post(unwatch))
         .route("/watchlist", get(watchlist))
@@ -58,6 +58,7 @@ pub(crate) fn routes() -> Router<AppState> {
         create_entity,
         match_names,
         get_entity,
+        update_entity,
         watch,
         unwatch,
         watchlist
@@ -71,6 +72,7 @@ pub(crate) fn routes() -> Router<AppState> {
         IncidentView,
         IncidentPage,
         CreateEntityRequest,
+        UpdateEntityRequest,
         EntityView,
         EntityPage,
         WatchRequest,
@@ -640,6 +642,21 @@ pub struct CreateEntityRequest {
     pub identifiers: Vec<Identifier>,
 }
 
+/// Body of `PATCH /api/v1/entities/{id}`: each field given replaces the stored one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEntityRequest {
+    /// The name as written.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Country (ISO 3166-1 alpha-2); `""` clears it.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// All identifiers, replacing the stored list.
+    #[serde(default)]
+    pub identifiers: Option<Vec<Identifier>>,
+}
+
 /// An entity with the incidents the caller sees it in and the caller's watch-list entry.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntityView {
@@ -776,6 +793,46 @@ pub(crate) async fn get_entity(
 ) -> Result<Json<EntityView>, AppError> {
     let viewer = caller.viewer_for(Scope::Read)?;
     let e = st.store.entity(&id, &viewer).await?;
+    Ok(Json(entity_view(&st, e, &viewer).await?))
+}
+
+/// Correct an entity the caller's organisation recorded (its officers and admins): name, country,
+/// identifiers. Another organisation that sees it through an incident gets a 403; anyone else a 404. A
+/// concurrent edit is a 409.
+#[utoipa::path(patch, path = "/api/v1/entities/{id}", params(("id" = String, Path, description = "ent_…")),
+    request_body = UpdateEntityRequest,
+    responses((status = 200, body = EntityView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_entity(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<EntityView>, AppError> {
+    let viewer = caller.viewer_for(Scope::Incidents)?;
+    let req: UpdateEntityRequest = parse_json(&body)?;
+    let country = match req.country.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(String::new()),
+        Some(c) => Some(
+            pw_trade::country(&st.registry, "country", c)
+                .map_err(|e| AppError::bad("country", e.message))?,
+        ),
+    };
+    let e = st
+        .store
+        .update_entity(
+            &id,
+            &EntityChange {
+                name: req.name,
+                country,
+                identifiers: req.identifiers,
+            },
+            &viewer,
+        )
+        .await?;
     Ok(Json(entity_view(&st, e, &viewer).await?))
 }
 

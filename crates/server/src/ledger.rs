@@ -8,6 +8,17 @@
 //! - `GET /log/proof/inclusion?index=N&size=M` (or `seq=` an audit seq), `GET /log/proof/consistency?old=N&new=M`
 //!   (sizes default to the latest checkpoint's).
 //! - `GET /log/leaf/{index}`: the leaf's bytes (kind, time, record hash), so anyone can recompute its hash.
+//! - `POST /log/cosignatures`: a witness submits a checkpoint of this log with its C2SP `tlog-cosignature`
+//!   line; `GET /log/witnesses`: who witnessed which size, and when; `GET /log/checkpoint?size=N` carries
+//!   the stored cosignatures of that checkpoint as extra signature lines.
+//!
+//! Witnesses are configured by the operator (`pwatch serve --witness-key VKEY`, repeatable), like the log's
+//! own key, rather than registered through the API: which witnesses a log accepts is deployment
+//! configuration that changes rarely and should not be writable by anyone holding a database or an admin
+//! session; and it decides only what the log *stores and serves* — a reader's trust comes from the witness
+//! keys *it* chose, and a cosignature verifies offline whatever the log's configuration. A submission is
+//! authenticated by its signature (no token): it is stored only if the note carries this log's signature on
+//! a checkpoint this log issued and a valid cosignature by a configured witness.
 //!
 //! The drainer ([`start`]) appends queued audit rows at start-up (nothing is lost by a crash between a
 //! record's commit and its leaf), after every write through the API (the [`kick`] middleware) and every
@@ -21,21 +32,24 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use pw_ledger::record::hash_strings;
-use pw_ledger::{ConsistencyProofDoc, InclusionProofDoc, LeafDoc, LogSigner, TilePath};
-use pw_store::{Scope, StoreError};
+use pw_ledger::{
+    ConsistencyProofDoc, CosignatureVerifier, InclusionProofDoc, LeafDoc, LogSigner, TilePath,
+};
+use pw_store::{Scope, StoreError, StoredCosignature};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
 use crate::flows::query;
 use crate::{AppError, AppState, Caller, ErrorBody};
 
-/// The log's signing key and the drainer's wake-up call.
+/// The log's signing key, the witnesses whose cosignatures it accepts, and the drainer's wake-up call.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     signer: Option<Arc<LogSigner>>,
+    witnesses: Arc<Vec<CosignatureVerifier>>,
     kick: Arc<Notify>,
 }
 
@@ -44,8 +58,20 @@ impl Ledger {
     pub fn new(signer: LogSigner) -> Ledger {
         Ledger {
             signer: Some(Arc::new(signer)),
+            witnesses: Arc::default(),
             kick: Arc::default(),
         }
+    }
+
+    /// Accept cosignatures by these witnesses (`pwatch serve --witness-key`).
+    pub fn with_witnesses(mut self, witnesses: Vec<CosignatureVerifier>) -> Ledger {
+        self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// The witnesses whose cosignatures are accepted.
+    pub fn witnesses(&self) -> &[CosignatureVerifier] {
+        &self.witnesses
     }
 
     /// The key, when the log is enabled.
@@ -183,6 +209,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/log/proof/inclusion", get(inclusion))
         .route("/log/proof/consistency", get(consistency))
         .route("/log/leaf/{index}", get(leaf))
+        .route("/log/cosignatures", post(add_cosignature))
+        .route("/log/witnesses", get(witnesses))
         .route("/licences/{id}/log", get(licence_log))
         .route("/notifications/{id}/log", get(notification_log))
         .route("/incidents/{id}/log", get(incident_log))
@@ -198,6 +226,8 @@ pub(crate) fn routes() -> Router<AppState> {
         inclusion,
         consistency,
         leaf,
+        add_cosignature,
+        witnesses,
         licence_log,
         notification_log,
         incident_log
@@ -207,7 +237,13 @@ pub(crate) fn routes() -> Router<AppState> {
         InclusionProofDoc,
         ConsistencyProofDoc,
         RecordLog,
-        pw_ledger::AuditRecord
+        pw_ledger::AuditRecord,
+        pw_ledger::Cosignature,
+        StoredCosignature,
+        CosignatureReceipt,
+        WitnessesDoc,
+        WitnessDoc,
+        TreeHead
     ))
 )]
 pub(crate) struct LedgerDoc;
@@ -234,15 +270,233 @@ async fn current_size(st: &AppState) -> Result<u64, AppError> {
         .map_or(0, |c| c.size))
 }
 
-/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note, Ed25519).
-#[utoipa::path(get, path = "/api/v1/log/checkpoint",
+/// Query of `GET /api/v1/log/checkpoint`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CheckpointParams {
+    /// The checkpoint of this tree size (default: the latest).
+    size: Option<u64>,
+}
+
+/// The latest signed checkpoint, or the one of `size` (C2SP tlog-checkpoint in a signed note, Ed25519),
+/// followed by the cosignatures (C2SP tlog-cosignature) witnesses submitted for it, one signature line
+/// each: readers verify the log's line with its key and the witness lines with the witness keys they
+/// trust, and ignore lines of keys they do not know.
+#[utoipa::path(get, path = "/api/v1/log/checkpoint", params(CheckpointParams),
     responses((status = 200, description = "The signed note", content_type = "text/plain", body = String),
-        (status = 404, body = ErrorBody)))]
-pub(crate) async fn checkpoint(State(st): State<AppState>) -> Result<Response, AppError> {
-    let c = st.store.ledger_checkpoint(None).await?.ok_or_else(|| {
-        not_found("the log has no checkpoint yet (is the server run with --ledger-key?)")
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn checkpoint(
+    State(st): State<AppState>,
+    q: Result<Query<CheckpointParams>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let p = query(q)?;
+    let (_, note) = cosigned_checkpoint(&st, p.size)
+        .await?
+        .ok_or_else(|| match p.size {
+            Some(s) => not_found(format!("the log issued no checkpoint of size {s}")),
+            None => {
+                not_found("the log has no checkpoint yet (is the server run with --ledger-key?)")
+            }
+        })?;
+    Ok(text(note, false))
+}
+
+/// The checkpoint of `size` (default: the latest) and its note with the stored cosignatures appended.
+pub(crate) async fn cosigned_checkpoint(
+    st: &AppState,
+    size: Option<u64>,
+) -> Result<Option<(pw_store::StoredCheckpoint, String)>, AppError> {
+    let Some(c) = st.store.ledger_checkpoint(size).await? else {
+        return Ok(None);
+    };
+    let lines: Vec<String> = st
+        .store
+        .ledger_cosignatures(c.size)
+        .await?
+        .into_iter()
+        .map(|c| c.line)
+        .collect();
+    let note = if lines.is_empty() {
+        c.note.clone()
+    } else {
+        pw_ledger::append_cosignatures(&c.note, &lines)
+            .map_err(|e| AppError::internal(format!("stored cosignature: {e}")))?
+    };
+    Ok(Some((c, note)))
+}
+
+/// How far in the future (seconds) a cosignature's timestamp may be, for clocks that are slightly off.
+const CLOCK_SKEW_SECS: u64 = 600;
+
+/// What `POST /api/v1/log/cosignatures` accepted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CosignatureReceipt {
+    /// The size of the checkpoint cosigned.
+    pub size: u64,
+    /// Its root (base64).
+    pub root: String,
+    /// The cosignatures by configured witnesses found in the note, all verified.
+    pub verified: Vec<pw_ledger::Cosignature>,
+    /// How many of them were new (a witness's cosignature of a size is stored once).
+    pub stored: usize,
+}
+
+/// A witness submits its cosignature (C2SP tlog-cosignature, `cosignature/v1`) of one of this log's
+/// checkpoints: the body is the checkpoint's signed note (`GET /api/v1/log/checkpoint`) with the witness's
+/// signature line added. It is stored when the note carries this log's valid signature on a checkpoint the
+/// log issued, and a valid cosignature by a witness the operator configured (`serve --witness-key`). No
+/// token: the signatures are the credentials. 201 when stored, 200 when already stored; 400 unreadable,
+/// 403 no cosignature by a configured witness, 404 no such checkpoint, 422 a signature that does not verify.
+#[utoipa::path(post, path = "/api/v1/log/cosignatures",
+    request_body(content = String, content_type = "text/plain", description = "The cosigned checkpoint note"),
+    responses((status = 201, body = CosignatureReceipt), (status = 200, body = CosignatureReceipt),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(crate) async fn add_cosignature(
+    State(st): State<AppState>,
+    body: String,
+) -> Result<(StatusCode, Json<CosignatureReceipt>), AppError> {
+    let signer = st
+        .ledger
+        .signer()
+        .ok_or_else(|| not_found("this server signs no log (no --ledger-key)"))?;
+    if st.ledger.witnesses().is_empty() {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this log accepts no cosignatures: its operator configured no witness (pwatch serve --witness-key)",
+        ));
+    }
+    let invalid = |m: String| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m);
+    let log = signer
+        .verifier()
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let c = log.verify(body.as_bytes()).map_err(|e| {
+        if e.is_verification_failure() {
+            invalid(format!(
+                "not a checkpoint signed by this log ({}): {e}",
+                log.key()
+            ))
+        } else {
+            AppError::bad("body", format!("not a signed checkpoint note: {e}"))
+        }
     })?;
-    Ok(text(c.note, false))
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+    let mut verified = Vec::new();
+    for w in st.ledger.witnesses() {
+        match w.find_in_note(body.as_bytes()) {
+            Ok(None) => {}
+            Ok(Some(cos)) if cos.timestamp > now + CLOCK_SKEW_SECS => {
+                return Err(invalid(format!(
+                    "the cosignature of {} is dated {} (POSIX seconds), in the future (now {now})",
+                    cos.witness, cos.timestamp
+                )));
+            }
+            Ok(Some(cos)) => verified.push(cos),
+            Err(e) => return Err(invalid(e.to_string())),
+        }
+    }
+    if verified.is_empty() {
+        let names: Vec<&str> = st.ledger.witnesses().iter().map(|w| w.key()).collect();
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "the note holds no cosignature by a witness this log accepts ({})",
+                names.join(", ")
+            ),
+        ));
+    }
+    let stored = st
+        .store
+        .ledger_add_cosignatures(c.size, c.root, &verified)
+        .await?;
+    for s in &stored {
+        tracing::info!(witness = %s.witness, size = s.size, "cosignature stored");
+    }
+    let status = if stored.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(CosignatureReceipt {
+            size: c.size,
+            root: c.root.to_string(),
+            verified,
+            stored: stored.len(),
+        }),
+    ))
+}
+
+/// A tree head: size and root.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TreeHead {
+    /// Leaves.
+    pub size: u64,
+    /// Root hash (base64).
+    pub root: String,
+}
+
+/// One witness and the latest checkpoint it cosigned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WitnessDoc {
+    /// Its name.
+    pub name: String,
+    /// Its key id (hex).
+    pub key_id: String,
+    /// Its verifier key (`<name>+<id>+<base64>`), when the operator configured it.
+    pub key: Option<String>,
+    /// Whether the log accepts its cosignatures now (`serve --witness-key`).
+    pub configured: bool,
+    /// The largest checkpoint it cosigned (null: it has not witnessed this log).
+    pub latest: Option<StoredCosignature>,
+}
+
+/// Who witnessed the log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WitnessesDoc {
+    /// The latest checkpoint (null before the first).
+    pub checkpoint: Option<TreeHead>,
+    /// The configured witnesses, then any others whose cosignatures were stored before.
+    pub witnesses: Vec<WitnessDoc>,
+}
+
+/// Who witnessed the log: each witness and the latest checkpoint (size, time) it cosigned.
+#[utoipa::path(get, path = "/api/v1/log/witnesses",
+    responses((status = 200, body = WitnessesDoc)))]
+pub(crate) async fn witnesses(State(st): State<AppState>) -> Result<Json<WitnessesDoc>, AppError> {
+    let head = st.store.ledger_checkpoint(None).await?;
+    let mut stored = st.store.ledger_witnessed().await?;
+    let mut out = Vec::new();
+    for w in st.ledger.witnesses() {
+        let latest = stored
+            .iter()
+            .position(|c| c.witness == w.name() && c.key_id == w.key_id())
+            .map(|i| stored.remove(i));
+        out.push(WitnessDoc {
+            name: w.name().to_string(),
+            key_id: w.key_id(),
+            key: Some(w.key().to_string()),
+            configured: true,
+            latest,
+        });
+    }
+    out.extend(stored.into_iter().map(|c| WitnessDoc {
+        name: c.witness.clone(),
+        key_id: c.key_id.clone(),
+        key: None,
+        configured: false,
+        latest: Some(c),
+    }));
+    Ok(Json(WitnessesDoc {
+        checkpoint: head.map(|c| TreeHead {
+            size: c.size,
+            root: c.root.to_string(),
+        }),
+        witnesses: out,
+    }))
 }
 
 /// The log's verifier key, in signed-note form (`<origin>+<key id>+<base64 key>`).

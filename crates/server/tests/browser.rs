@@ -440,7 +440,13 @@ async fn the_dashboard_draws_its_charts() {
     w.seed_dashboard().await;
     sign_in(&c, &w, "officer@cn.example").await;
     visit(&c, &w, "/").await;
-    for id in ["#chart-months", "#chart-replies", "#chart-substances"] {
+    for id in [
+        "#chart-months",
+        "#chart-replies",
+        "#chart-substances",
+        "#chart-routes",
+        "#chart-findings",
+    ] {
         c.find(Locator::Css(&format!("{id} svg")))
             .await
             .unwrap_or_else(|e| panic!("{id}: {e}"));
@@ -467,6 +473,12 @@ async fn the_dashboard_draws_its_charts() {
         "/incidents/new",
         "/substances/4-piperidone",
         "/substances/norfentanyl",
+        "/entities",
+        "/entities/new",
+        "/registry",
+        "/registry/EU",
+        "/classify?q=NPP",
+        "/audit",
     ] {
         visit(&c, &w, path).await;
     }
@@ -582,5 +594,92 @@ async fn script_injection_in_every_free_text_field_comes_back_escaped() {
     click(&c, &format!("form[action='{pen}/object'] button")).await;
     escaped(&c, "objection reason").await;
     assert_eq!(text_of(&c, "#reply").await, XSS);
+    c.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn entities_registry_classify_audit_and_uploads_in_the_browser() {
+    session!(w, c);
+    // Visitors: the registry browser, a jurisdiction as it stood on a date, and classify.
+    visit(&c, &w, "/registry").await;
+    click(&c, "#jurisdictions a[href^='/registry/US']").await;
+    no_console_errors(&c, "a jurisdiction").await;
+    set_date(&c, "#as_of", "2015-01-01").await;
+    click(&c, "form[action='/registry/US'] button").await;
+    no_console_errors(&c, "as of 2015").await;
+    assert!(
+        text_of(&c, "#registry-version")
+            .await
+            .contains("2015-01-01")
+    );
+    visit(&c, &w, "/classify").await;
+    fill(&c, "#cq", "NPP").await;
+    click(&c, "form[action='/classify'] button").await;
+    no_console_errors(&c, "classified").await;
+    let width = c
+        .execute("const i = document.querySelector('figure.structure img'); return i.complete ? i.naturalWidth : 0;", vec![])
+        .await
+        .expect("image");
+    assert!(width.as_f64().unwrap_or(0.0) > 0.0, "the drawing loaded");
+    // A file screened from the upload form (no script: a plain multipart form).
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("ads.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n",
+            json!({"id": "a1", "text": "Hot sale NPP CAS 39742-60-4, safe delivery, payment in bitcoin"}),
+            json!({"id": "a2", "text": format!("acetone {XSS}")}),
+        ),
+    )
+    .expect("write");
+    visit(&c, &w, "/screen").await;
+    c.find(Locator::Css("#file"))
+        .await
+        .expect("file input")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose file");
+    click(&c, "#upload button[type=submit]").await;
+    escaped(&c, "uploaded file").await;
+    assert!(
+        !c.find_all(Locator::Css("#upload-results mark.hl-substance"))
+            .await
+            .expect("marks")
+            .is_empty()
+    );
+
+    // An authority records an entity with the payload, watches it, and reads its audit log.
+    sign_in(&c, &w, "officer@cn.example").await;
+    visit(&c, &w, "/entities").await;
+    click(&c, "a[href='/entities/new']").await;
+    no_console_errors(&c, "new entity").await;
+    fill(&c, "#f-name", &format!("Amarvel {XSS}")).await;
+    fill(&c, "#f-country", "CN").await;
+    fill(&c, "#f-iv_0", XSS).await;
+    click(&c, "form[action='/entities'] button[type=submit]").await;
+    escaped(&c, "entity").await;
+    let ent = path_now(&c).await;
+    assert!(ent.starts_with("/entities/ent_"), "{ent}");
+    fill(&c, "#reason-watch", XSS).await;
+    click(&c, &format!("form[action='{ent}/watch'] button")).await;
+    escaped(&c, "watched").await;
+    c.find(Locator::Css("#watch-status"))
+        .await
+        .expect("on the watch list");
+    visit(&c, &w, "/entities").await;
+    escaped(&c, "entity list").await;
+    visit(&c, &w, "/audit").await;
+    c.find(Locator::Css(&format!("#audit-rows a[href='{ent}']")))
+        .await
+        .expect("the entity's audit row");
+    // Keyboard: the filter form is reachable and submits with Enter.
+    c.find(Locator::Css("#afrom"))
+        .await
+        .expect("from")
+        .send_keys("\u{E007}")
+        .await
+        .expect("enter");
+    no_console_errors(&c, "audit filtered").await;
     c.close().await.expect("close");
 }

@@ -383,6 +383,15 @@ fn rows() -> Vec<Row> {
             expect: |t, r| read_by(&["cn"])(t, r),
         },
         Row {
+            method: "PATCH",
+            path: "/api/v1/entities/{id}",
+            fixture: Fixture::CnEntity,
+            body: Some(
+                json!({"country": "CN", "identifiers": [{"type": "email", "value": "sales{uniq}@matrixfixture.example"}]}),
+            ),
+            expect: cn_writes,
+        },
+        Row {
             method: "POST",
             path: "/api/v1/entities/{id}/watch",
             fixture: Fixture::CnEntity,
@@ -585,7 +594,7 @@ fn exporter_acts(t: &str, r: Role) -> Expect {
 
 /// Endpoints that hold no tenant data (public reference data, the document itself) or exchange a secret
 /// for a credential (sign-in, accepting an invitation: tested in accounts.rs).
-const PUBLIC: [&str; 14] = [
+const PUBLIC: [&str; 16] = [
     "POST /api/v1/session",
     "POST /api/v1/invitations/accept",
     "GET /healthz",
@@ -601,6 +610,11 @@ const PUBLIC: [&str; 14] = [
     "GET /api/v1/log/proof/inclusion",
     "GET /api/v1/log/proof/consistency",
     "GET /api/v1/log/leaf/{index}",
+    "GET /api/v1/log/witnesses",
+    // A witness's cosignature: no tenant data, and no token — the credential is the cosignature itself,
+    // which must verify under a witness key the operator configured (`serve --witness-key`); refusals
+    // (403 unknown witness, 422 forged or inconsistent) are tested in pwatch's tests/ledger_witness.rs.
+    "POST /api/v1/log/cosignatures",
 ];
 
 fn next() -> u64 {

@@ -152,6 +152,17 @@ pub struct NewEntity {
     pub identifiers: Vec<Identifier>,
 }
 
+/// A correction to an entity: each field given replaces the stored one.
+#[derive(Debug, Clone, Default)]
+pub struct EntityChange {
+    /// The name as written.
+    pub name: Option<String>,
+    /// ISO 3166-1 alpha-2 country; an empty string clears it.
+    pub country: Option<String>,
+    /// All identifiers (replacing the stored list).
+    pub identifiers: Option<Vec<Identifier>>,
+}
+
 /// A company or person.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Entity {
@@ -584,6 +595,85 @@ impl Store {
             tx.commit().await?;
         });
         Ok(entity)
+    }
+
+    /// Correct an entity the viewer's organisation recorded: its name, country and identifiers (audited
+    /// with before and after; a person's name and identifiers only as hashes). Only the recording
+    /// organisation edits; another that sees the entity through an incident is refused (403), anyone else
+    /// does not find it (404). The kind (company or person) is not editable: record the other instead.
+    pub async fn update_entity(
+        &self,
+        id: &str,
+        change: &EntityChange,
+        viewer: &Viewer,
+    ) -> Result<Entity, StoreError> {
+        let before = self.entity(id, viewer).await?;
+        if before.org_id != viewer.org_id {
+            return Err(StoreError::Forbidden(
+                "only the organisation that recorded an entity may edit it".into(),
+            ));
+        }
+        viewer.require_write()?;
+        let mut after = before.clone();
+        if let Some(name) = &change.name {
+            after.name = clean("name", name, 300)?;
+        }
+        if let Some(c) = &change.country {
+            after.country = Some(c.trim())
+                .filter(|c| !c.is_empty())
+                .map(|c| country("country", c))
+                .transpose()?;
+        }
+        if let Some(ids) = &change.identifiers {
+            after.identifiers = check_identifiers(ids)?;
+        }
+        if after == before {
+            return Ok(before);
+        }
+        let at = now();
+        after.updated_at = at;
+        let key = name_key(&after.name);
+        let identifiers = serde_json::to_string(&after.identifiers)
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let detail =
+            serde_json::json!({ "before": audit_view(&before), "after": audit_view(&after) })
+                .to_string();
+        let actor = viewer.actor();
+        let won: bool = on_db!(self, p, sql => {
+            let mut tx = p.begin().await?;
+            // Conditional on the row being the one read: a concurrent edit makes this one a conflict
+            // rather than silently overwriting it.
+            let n = sqlx::query(&sql("UPDATE entities SET name = $1, name_key = $2, country = $3, identifiers = $4,
+                     updated_at = $5
+                 WHERE id = $6 AND org_id = $7 AND updated_at = $8"))
+                .bind(&after.name)
+                .bind(&key)
+                .bind(&after.country)
+                .bind(&identifiers)
+                .bind(at)
+                .bind(id)
+                .bind(&viewer.org_id)
+                .bind(before.updated_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 1 {
+                audit!(tx, sql, at, actor, "update", "entity", id, &detail);
+                tx.commit().await?;
+                true
+            } else {
+                tx.rollback().await?;
+                false
+            }
+        });
+        if !won {
+            return Err(StoreError::Conflict {
+                field: "entity".into(),
+                message: "the entity was changed by someone else meanwhile; reload and edit again"
+                    .into(),
+            });
+        }
+        Ok(after)
     }
 
     /// One entity, if the viewer recorded it or sees an incident it is linked to.

@@ -823,8 +823,8 @@ impl Store {
 #[cfg(test)]
 pub(crate) async fn exercise(store: &Store) {
     use crate::{
-        Actor, Competence, EntityFilter, Identifier, NewEntity, NewOrganisation, Organisation,
-        personal_hash,
+        Actor, Competence, EntityChange, EntityFilter, Identifier, NewEntity, NewOrganisation,
+        Organisation, personal_hash,
     };
     let cli = Actor {
         id: "cli:test".into(),
@@ -1017,6 +1017,93 @@ pub(crate) async fn exercise(store: &Store) {
         store.entity(&supplier.id, &us_off).await,
         Err(StoreError::NotFound(_))
     ));
+    // Corrections: by the recording organisation's writers only, audited, checked like a new entity.
+    let renamed = store
+        .update_entity(
+            &unlinked.id,
+            &EntityChange {
+                name: Some(format!("Unlinked Trading {tag} S.A.")),
+                country: Some("mx".into()),
+                identifiers: Some(vec![Identifier {
+                    kind: "email".into(),
+                    value: "ventas@unlinked.example".into(),
+                }]),
+            },
+            &mx_off,
+        )
+        .await
+        .expect("update entity");
+    assert_eq!(renamed.country.as_deref(), Some("MX"));
+    assert!(renamed.updated_at > unlinked.updated_at);
+    assert_eq!(
+        store.entity(&unlinked.id, &mx_off).await.expect("entity"),
+        renamed
+    );
+    let cleared = store
+        .update_entity(
+            &unlinked.id,
+            &EntityChange {
+                country: Some(" ".into()),
+                ..EntityChange::default()
+            },
+            &mx_off,
+        )
+        .await
+        .expect("clear country");
+    assert_eq!(cleared.country, None);
+    assert_eq!(cleared.name, renamed.name);
+    for (change, field) in [
+        (
+            EntityChange {
+                name: Some(" ".into()),
+                ..EntityChange::default()
+            },
+            "name",
+        ),
+        (
+            EntityChange {
+                country: Some("MEX".into()),
+                ..EntityChange::default()
+            },
+            "country",
+        ),
+        (
+            EntityChange {
+                identifiers: Some(vec![Identifier {
+                    kind: "fax".into(),
+                    value: "1".into(),
+                }]),
+                ..EntityChange::default()
+            },
+            "identifiers[0].type",
+        ),
+    ] {
+        match store.update_entity(&unlinked.id, &change, &mx_off).await {
+            Err(StoreError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("expected invalid {field}, got {other:?}"),
+        }
+    }
+    let rename = EntityChange {
+        name: Some("Taken Over".into()),
+        ..EntityChange::default()
+    };
+    assert!(matches!(
+        store.update_entity(&unlinked.id, &rename, &us_off).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mx_ro = as_user(mx, Role::ReadOnly);
+    assert!(matches!(
+        store.update_entity(&unlinked.id, &rename, &mx_ro).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(
+        store
+            .entity(&unlinked.id, &mx_off)
+            .await
+            .expect("entity")
+            .name,
+        cleared.name
+    );
     let mine = store
         .entities(
             &mx_off,

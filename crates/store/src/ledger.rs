@@ -72,6 +72,38 @@ pub struct LogRef {
     pub leaf_index: Option<u64>,
 }
 
+/// A witness's cosignature of one of the log's checkpoints, as stored (verified before it was stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StoredCosignature {
+    /// The size of the checkpoint cosigned.
+    pub size: u64,
+    /// The witness's name.
+    pub witness: String,
+    /// Its key id (hex).
+    pub key_id: String,
+    /// When the witness cosigned (its clock, POSIX seconds, as signed).
+    pub cosigned_at: u64,
+    /// The signature line, to append to the checkpoint's note.
+    pub line: String,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+}
+
+type CosignatureRow = (i64, String, String, i64, String, DateTime<Utc>);
+
+fn cosignature_from(r: CosignatureRow) -> Result<StoredCosignature, StoreError> {
+    Ok(StoredCosignature {
+        size: to_u64(r.0)?,
+        witness: r.1,
+        key_id: r.2,
+        cosigned_at: to_u64(r.3)?,
+        line: r.4,
+        received_at: r.5,
+    })
+}
+
+const COSIGNATURE_COLUMNS: &str = "size, witness, key_id, cosigned_at, line, received_at";
+
 /// One finding of [`Store::ledger_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerProblem {
@@ -298,6 +330,115 @@ impl Store {
             tx.commit().await?;
             Ok((leaf_hashes.len() as u64, new_size))
         })
+    }
+
+    /// Store cosignatures of the checkpoint of `size`, which must be one this log issued with root `root`
+    /// (the caller has verified each cosignature over that checkpoint's text with the witness's configured
+    /// key). A witness's second cosignature of a size is not stored again. Each stored cosignature writes its
+    /// audit row (actor `witness:<name>`, action `cosign`, entity `checkpoint` `<size>`) in the same
+    /// transaction. Returns those newly stored.
+    pub async fn ledger_add_cosignatures(
+        &self,
+        size: u64,
+        root: Hash,
+        cosignatures: &[pw_ledger::Cosignature],
+    ) -> Result<Vec<StoredCosignature>, StoreError> {
+        let at = now();
+        let size_i = to_i64("size", size)?;
+        on_db!(self, p, sql => {
+            let mut tx = p.begin().await?;
+            let issued: Option<(Vec<u8>,)> = sqlx::query_as(&sql(
+                "SELECT root FROM ledger_checkpoints WHERE size = $1",
+            ))
+            .bind(size_i)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match issued {
+                None => {
+                    return Err(StoreError::NotFound(format!(
+                        "this log issued no checkpoint of size {size}"
+                    )))
+                }
+                Some((r,)) if r.as_slice() != &root.0[..] => {
+                    return Err(crate::platform::invalid(
+                        "checkpoint",
+                        format!("this log's checkpoint of size {size} has another root: the cosigned checkpoint is not one it issued"),
+                    ))
+                }
+                Some(_) => {}
+            }
+            let mut stored = Vec::new();
+            for c in cosignatures {
+                let cosigned_at = to_i64("timestamp", c.timestamp)?;
+                let done = sqlx::query(&sql(&format!(
+                    "INSERT INTO ledger_cosignatures ({COSIGNATURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT DO NOTHING"
+                )))
+                .bind(size_i)
+                .bind(&c.witness)
+                .bind(&c.key_id)
+                .bind(cosigned_at)
+                .bind(&c.line)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    continue;
+                }
+                let actor = crate::Actor {
+                    id: format!("witness:{}", c.witness),
+                    org_id: None,
+                };
+                let detail = serde_json::json!({
+                    "witness": c.witness, "key_id": c.key_id, "cosigned_at": c.timestamp,
+                    "size": size, "root": root.to_string(),
+                })
+                .to_string();
+                audit!(tx, sql, at, actor, "cosign", "checkpoint", size.to_string(), detail);
+                stored.push(StoredCosignature {
+                    size,
+                    witness: c.witness.clone(),
+                    key_id: c.key_id.clone(),
+                    cosigned_at: c.timestamp,
+                    line: c.line.clone(),
+                    received_at: at,
+                });
+            }
+            tx.commit().await?;
+            Ok(stored)
+        })
+    }
+
+    /// The stored cosignatures of the checkpoint of `size`, by witness name.
+    pub async fn ledger_cosignatures(
+        &self,
+        size: u64,
+    ) -> Result<Vec<StoredCosignature>, StoreError> {
+        let size = to_i64("size", size)?;
+        let rows: Vec<CosignatureRow> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql(&format!(
+                "SELECT {COSIGNATURE_COLUMNS} FROM ledger_cosignatures WHERE size = $1 ORDER BY witness, key_id"
+            )))
+            .bind(size)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter().map(cosignature_from).collect()
+    }
+
+    /// Each witness's (name and key id) latest stored cosignature: the largest size it cosigned.
+    pub async fn ledger_witnessed(&self) -> Result<Vec<StoredCosignature>, StoreError> {
+        let rows: Vec<CosignatureRow> = on_db!(self, p, sql => {
+            sqlx::query_as(&sql(&format!(
+                "SELECT {COSIGNATURE_COLUMNS} FROM ledger_cosignatures c
+                 WHERE c.size = (SELECT MAX(d.size) FROM ledger_cosignatures d
+                                 WHERE d.witness = c.witness AND d.key_id = c.key_id)
+                 ORDER BY c.witness, c.key_id"
+            )))
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter().map(cosignature_from).collect()
     }
 
     /// Leaves in the tree.
@@ -1115,6 +1256,90 @@ pub(crate) async fn exercise(store: &Store) {
         .expect("an audit row");
     assert_eq!(r.audit_seq, logged[0].1);
     assert_eq!(r.leaf_index, Some(size + 12));
+
+    // Cosignatures: stored for a checkpoint this log issued, once per witness and size, each audited.
+    let cp = store
+        .ledger_checkpoint(None)
+        .await
+        .expect("cp")
+        .expect("a checkpoint");
+    let witness = pw_ledger::WitnessKey::from_seed("pwatch.test/store-witness", [9u8; 32])
+        .expect("witness key");
+    let text = pw_ledger::witness::note_text(cp.note.as_bytes()).expect("text");
+    let line = witness.cosign(&text, 1_800_000_000).expect("cosign");
+    let cosig = witness
+        .verifier()
+        .verify_line(&text, &line)
+        .expect("verifies");
+    let stored = store
+        .ledger_add_cosignatures(cp.size, cp.root, std::slice::from_ref(&cosig))
+        .await
+        .expect("store");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (
+            stored[0].size,
+            stored[0].cosigned_at,
+            stored[0].line.as_str()
+        ),
+        (cp.size, 1_800_000_000, line.as_str())
+    );
+    let again = store
+        .ledger_add_cosignatures(cp.size, cp.root, std::slice::from_ref(&cosig))
+        .await
+        .expect("store again");
+    assert!(
+        again.is_empty(),
+        "a second cosignature of a size is not stored"
+    );
+    assert!(matches!(
+        store
+            .ledger_add_cosignatures(
+                cp.size,
+                pw_ledger::leaf_hash(b"x"),
+                std::slice::from_ref(&cosig)
+            )
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        store
+            .ledger_add_cosignatures(cp.size + 1_000_000, cp.root, std::slice::from_ref(&cosig))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let of_size = store.ledger_cosignatures(cp.size).await.expect("read");
+    assert_eq!(of_size.len(), 1);
+    assert_eq!(of_size[0].line, line);
+    let witnessed = store.ledger_witnessed().await.expect("witnessed");
+    let mine = witnessed
+        .iter()
+        .find(|c| c.witness == "pwatch.test/store-witness")
+        .expect("the witness");
+    assert_eq!(mine.size, cp.size);
+    // The audit row (hence, once drained, a leaf) names the witness.
+    let records = store
+        .ledger_records_of("checkpoint", &cp.size.to_string())
+        .await
+        .expect("records");
+    assert!(
+        records
+            .iter()
+            .any(|(r, _)| r.action == "cosign" && r.actor == "witness:pwatch.test/store-witness"),
+        "{records:?}"
+    );
+    // Append-only.
+    let tamper = match store {
+        Store::Sqlite(p) => sqlx::query("DELETE FROM ledger_cosignatures")
+            .execute(p)
+            .await
+            .map(|_| ()),
+        Store::Postgres(p) => sqlx::query("UPDATE ledger_cosignatures SET line = ''")
+            .execute(p)
+            .await
+            .map(|_| ()),
+    };
+    assert!(tamper.is_err(), "cosignatures must be append-only");
 }
 
 #[cfg(test)]

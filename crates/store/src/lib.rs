@@ -68,8 +68,8 @@ pub use accounts::{
     role_scopes, session_csrf_token,
 };
 pub use entities::{
-    ENTITY_KINDS, Entity, EntityFilter, EntityFlag, IDENTIFIER_TYPES, Identifier, MATCH_THRESHOLD,
-    NewEntity, WatchEntry, name_key, name_similarity, name_tokens,
+    ENTITY_KINDS, Entity, EntityChange, EntityFilter, EntityFlag, IDENTIFIER_TYPES, Identifier,
+    MATCH_THRESHOLD, NewEntity, WatchEntry, name_key, name_similarity, name_tokens,
 };
 pub use idempotency::{ABANDONED_AFTER_SECS, Claim};
 pub use incidents::{
@@ -78,6 +78,7 @@ pub use incidents::{
 };
 pub use ledger::{
     DRAIN_BATCH, Drained, LedgerAudit, LedgerLeaf, LedgerProblem, LogRef, StoredCheckpoint,
+    StoredCosignature,
 };
 pub use licences::{
     LicenceApplication, LicenceDecision, LicenceFilter, NewLicenceApplication, licence_actions,
@@ -87,8 +88,8 @@ pub use notifications::{
     notification_actions,
 };
 pub use platform::{
-    Actor, ApiToken, AuditEntry, Competence, MIN_PASSWORD_CHARS, NewOrganisation, NewUser, OrgKind,
-    Organisation, Role, Scope, User, hash_password, personal_hash,
+    Actor, ApiToken, AuditEntry, AuditFilter, Competence, MIN_PASSWORD_CHARS, NewOrganisation,
+    NewUser, OrgAuditEntry, OrgKind, Organisation, Role, Scope, User, hash_password, personal_hash,
 };
 
 use std::fmt;
@@ -300,6 +301,7 @@ mod tests {
         flow_tests::exercise(&store).await;
         incidents::exercise(&store).await;
         ledger::exercise(&store).await;
+        platform::exercise_org_audit(&store).await;
     }
 
     #[tokio::test]

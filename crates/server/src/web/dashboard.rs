@@ -1,6 +1,10 @@
 //! The home page: for visitors, the reference tools; for a signed-in user, the dashboard — what waits
-//! for them, and three charts over the records their organisation may see (notifications per month by
-//! state, time to reply per importing country, incidents per substance), each with its data as CSV.
+//! for them, and charts over the records their organisation may see (notifications per month by state,
+//! time to reply per importing country, incidents per substance and per route, screening findings per
+//! month) and a table of the busiest routes, each with its data as CSV.
+//!
+//! Screening findings: the screening page and API store nothing, so the chart counts what is stored —
+//! incidents reported from a screening (`POST /incidents/from-screening`), by the screening's label.
 //!
 //! The records come from the same store calls as the JSON lists, with the session's `Viewer`, so a chart
 //! counts exactly what the user could list.
@@ -83,11 +87,8 @@ fn month(t: &DateTime<Utc>) -> String {
     format!("{:04}-{:02}", t.year(), t.month())
 }
 
-/// Notifications per month (of sending) and current state: the last [`MONTHS`] months up to `now`.
-pub(crate) fn per_month(
-    ns: &[Notification],
-    now: DateTime<Utc>,
-) -> (Vec<String>, Vec<(String, Vec<u32>)>) {
+/// The last [`MONTHS`] months up to `now`, oldest first (`YYYY-MM`).
+fn last_months(now: DateTime<Utc>) -> Vec<String> {
     let mut months = Vec::with_capacity(MONTHS);
     let (mut y, mut m) = (now.year(), now.month());
     for _ in 0..MONTHS {
@@ -100,6 +101,15 @@ pub(crate) fn per_month(
         }
     }
     months.reverse();
+    months
+}
+
+/// Notifications per month (of sending) and current state: the last [`MONTHS`] months up to `now`.
+pub(crate) fn per_month(
+    ns: &[Notification],
+    now: DateTime<Utc>,
+) -> (Vec<String>, Vec<(String, Vec<u32>)>) {
+    let months = last_months(now);
     let series = STATES
         .iter()
         .map(|s| {
@@ -152,6 +162,96 @@ pub(crate) fn per_substance(is: &[Incident]) -> Vec<(String, String, usize)> {
     out.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
     out
 }
+
+/// Origin and destination of an incident: the first and last country of its route (none with fewer than
+/// two countries).
+fn incident_pair(i: &Incident) -> Option<(String, String)> {
+    match (i.route.first(), i.route.last()) {
+        (Some(a), Some(b)) if i.route.len() >= 2 => Some((a.clone(), b.clone())),
+        _ => None,
+    }
+}
+
+/// Incidents per route (origin → destination country): (origin, destination, incidents), most first.
+pub(crate) fn per_route(is: &[Incident]) -> Vec<(String, String, usize)> {
+    let mut by: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for p in is.iter().filter_map(incident_pair) {
+        *by.entry(p).or_default() += 1;
+    }
+    let mut out: Vec<(String, String, usize)> =
+        by.into_iter().map(|((a, b), k)| (a, b, k)).collect();
+    out.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    out
+}
+
+/// Screening labels of the findings chart, in stacking order.
+pub const FINDING_LABELS: [&str; 3] = ["offer", "mention", "benign"];
+
+/// Screening findings per month: incidents reported from a screening (those that keep one), by the
+/// month they were reported and the screening's label, for the last [`MONTHS`] months up to `now`.
+/// Screenings themselves are not stored (the screening page and API keep nothing), so a finding is
+/// counted here once someone reported it.
+pub(crate) fn findings_per_month(
+    is: &[Incident],
+    now: DateTime<Utc>,
+) -> (Vec<String>, Vec<(String, Vec<u32>)>) {
+    let months = last_months(now);
+    let label_of = |i: &Incident| -> Option<String> {
+        i.screening
+            .as_ref()
+            .map(|s| s["label"].as_str().unwrap_or("offer").to_string())
+    };
+    let series = FINDING_LABELS
+        .iter()
+        .map(|l| {
+            let counts = months
+                .iter()
+                .map(|mo| {
+                    is.iter()
+                        .filter(|i| {
+                            label_of(i).as_deref() == Some(*l) && month(&i.created_at) == *mo
+                        })
+                        .count() as u32
+                })
+                .collect();
+            ((*l).to_string(), counts)
+        })
+        .collect();
+    (months, series)
+}
+
+/// The busiest routes (exporting → importing country) over notifications and incidents: (origin,
+/// destination, notifications, incidents), busiest first, at most `n`.
+pub(crate) fn top_routes(
+    ns: &[Notification],
+    is: &[Incident],
+    n: usize,
+) -> Vec<(String, String, usize, usize)> {
+    let mut by: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for x in ns {
+        by.entry((x.exporting_country.clone(), x.importing_country.clone()))
+            .or_default()
+            .0 += 1;
+    }
+    for p in is.iter().filter_map(incident_pair) {
+        by.entry(p).or_default().1 += 1;
+    }
+    let mut out: Vec<(String, String, usize, usize)> = by
+        .into_iter()
+        .map(|((a, b), (k, m))| (a, b, k, m))
+        .collect();
+    out.sort_by(|a, b| {
+        (b.2 + b.3)
+            .cmp(&(a.2 + a.3))
+            .then(a.0.cmp(&b.0))
+            .then(a.1.cmp(&b.1))
+    });
+    out.truncate(n);
+    out
+}
+
+/// Rows of the top-routes table.
+pub const TOP_ROUTES: usize = 10;
 
 /// A CSV field: quoted when needed; a leading `= + - @` is defused (spreadsheet formula injection).
 pub(crate) fn csv_field(s: &str) -> String {
@@ -220,6 +320,47 @@ async fn chart_rows(
             ]];
             for (id, name, k) in per_substance(&is) {
                 rows.push(vec![id, name, k.to_string()]);
+            }
+            Some(rows)
+        }
+        "incidents-by-route" => {
+            let is = all_incidents(st, viewer).await?;
+            let mut rows = vec![vec![
+                "origin".to_string(),
+                "destination".into(),
+                "incidents".into(),
+            ]];
+            for (a, b, k) in per_route(&is) {
+                rows.push(vec![a, b, k.to_string()]);
+            }
+            Some(rows)
+        }
+        "screening-findings-by-month" => {
+            let is = all_incidents(st, viewer).await?;
+            let (months, series) = findings_per_month(&is, Utc::now());
+            let mut rows = vec![vec![
+                "month".to_string(),
+                "label".into(),
+                "incidents_from_screening".into(),
+            ]];
+            for (label, counts) in &series {
+                for (m, c) in months.iter().zip(counts) {
+                    rows.push(vec![m.clone(), label.clone(), c.to_string()]);
+                }
+            }
+            Some(rows)
+        }
+        "top-routes" => {
+            let ns = all_notifications(st, viewer).await?;
+            let is = all_incidents(st, viewer).await?;
+            let mut rows = vec![vec![
+                "origin".to_string(),
+                "destination".into(),
+                "notifications".into(),
+                "incidents".into(),
+            ]];
+            for (a, b, k, m) in top_routes(&ns, &is, TOP_ROUTES) {
+                rows.push(vec![a, b, k.to_string(), m.to_string()]);
             }
             Some(rows)
         }
@@ -330,6 +471,17 @@ pub(crate) async fn home(ctx: Ctx, State(st): State<AppState>) -> WebResult {
         .collect();
     let replies = reply_times(&ns);
     let subs = per_substance(&is);
+    let routes = per_route(&is);
+    let (_, findings) = findings_per_month(&is, Utc::now());
+    let finding_series: Vec<Series> = findings
+        .iter()
+        .map(|(l, counts)| Series {
+            class: format!("f-{l}"),
+            label: ctx.t(&format!("label.{l}")).to_string(),
+            values: counts.iter().map(|c| f64::from(*c)).collect(),
+        })
+        .collect();
+    let top = top_routes(&ns, &is, TOP_ROUTES);
     let days = ctx.t("dashboard.days");
     let body = html! {
         h1 { (ctx.t("dashboard.title")) }
@@ -361,6 +513,40 @@ pub(crate) async fn home(ctx: Ctx, State(st): State<AppState>) -> WebResult {
                 }
                 p.small { a href="/dashboard/incidents-by-substance.csv" download { (ctx.t("dashboard.csv")) } }
             }
+            figure.chart #chart-routes {
+                figcaption { (ctx.t("dashboard.per_route")) }
+                @if routes.is_empty() { p.muted { (ctx.t("dashboard.no_data")) } } @else {
+                    (hbars("c-routes", ctx.t("dashboard.per_route"),
+                        &routes.iter().take(12).map(|(a, b, k)| (format!("{a} → {b}"), *k as f64, k.to_string())).collect::<Vec<_>>()))
+                }
+                p.small { a href="/dashboard/incidents-by-route.csv" download { (ctx.t("dashboard.csv")) } }
+            }
+            figure.chart #chart-findings {
+                figcaption { (ctx.t("dashboard.findings")) }
+                (stacked_bars("c-findings", ctx.t("dashboard.findings"), &short_months, &finding_series))
+                p.small.muted { (ctx.t("dashboard.findings_note")) }
+                p.small { a href="/dashboard/screening-findings-by-month.csv" download { (ctx.t("dashboard.csv")) } }
+            }
+        }
+        section #top-routes aria-labelledby="top-routes-title" {
+            h2 #top-routes-title { (ctx.t("dashboard.top_routes")) }
+            @if top.is_empty() { p.muted { (ctx.t("dashboard.no_data")) } } @else {
+                div.table-wrap { table {
+                    thead { tr {
+                        th scope="col" { (ctx.t("dashboard.route")) }
+                        th scope="col" class="num" { (ctx.t("nav.notifications")) }
+                        th scope="col" class="num" { (ctx.t("nav.incidents")) }
+                        th scope="col" class="num" { (ctx.t("dashboard.total")) }
+                    } }
+                    tbody { @for (a, b, k, m) in &top { tr {
+                        td { (a) " → " (b) }
+                        td.num { (k) }
+                        td.num { (m) }
+                        td.num { (k + m) }
+                    } } }
+                } }
+            }
+            p.small { a href="/dashboard/top-routes.csv" download { (ctx.t("dashboard.csv")) } }
         }
         div.grid2 {
             (lookup_form(&ctx, "", ""))

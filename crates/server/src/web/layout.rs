@@ -44,14 +44,19 @@ pub(crate) async fn favicon() -> Response {
 }
 
 /// The navigation: (path, message key, needs a session).
-const NAV: [(&str, &str, bool); 7] = [
+const NAV: &[(&str, &str, bool)] = &[
     ("/", "nav.dashboard", false),
     ("/lookup", "nav.lookup", false),
     ("/check", "nav.check", false),
     ("/screen", "nav.screen", false),
+    ("/classify", "nav.classify", false),
+    ("/registry", "nav.registry", false),
+    ("/log", "nav.log", false),
     ("/notifications", "nav.notifications", true),
     ("/licences", "nav.licences", true),
     ("/incidents", "nav.incidents", true),
+    ("/entities", "nav.entities", true),
+    ("/audit", "nav.audit", true),
 ];
 
 fn current(ctx: &Ctx, href: &str) -> bool {
@@ -110,8 +115,9 @@ pub(crate) fn render(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                     }
                     nav.main aria-label=(ctx.t("layout.navigation")) {
                         ul {
-                            @for (href, key, needs) in NAV {
-                                @if !needs || signed_in {
+                            @for &(href, key, needs) in NAV {
+                                // The audit log is a national authority's page.
+                                @if (!needs || signed_in) && (href != "/audit" || ctx.who().is_some_and(|w| w.authority)) {
                                     li {
                                         @if current(ctx, href) {
                                             a href=(href) aria-current="page" { (ctx.t(key)) }

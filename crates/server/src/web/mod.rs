@@ -21,12 +21,18 @@
 //! **Languages.** Every string a page shows comes from a message catalogue ([`i18n`]: English and
 //! Spanish); the language is the `pw_lang` cookie (set by the language links), else `Accept-Language`.
 
+mod audit;
 mod charts;
+mod classify;
 mod dashboard;
+mod entities;
 pub(crate) mod i18n;
 mod layout;
+mod log;
 mod platform;
 mod reference;
+mod registry;
+mod upload;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -53,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/login", get(platform::login_form).post(platform::login))
         .route("/logout", post(platform::logout))
         .route("/lookup", get(reference::lookup))
+        .route("/log", get(log::page))
         .route("/substances/{id}", get(reference::substance))
         .route("/substances/{id}/structure.svg", get(reference::structure))
         .route("/check", get(reference::check))
@@ -86,6 +93,30 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/incidents/{id}", get(platform::incident))
         .route("/incidents/{id}/comments", post(platform::comment))
+        .route("/entities", get(entities::list).post(entities::create))
+        .route("/entities/new", get(entities::new_entity))
+        .route("/entities/{id}", get(entities::entity))
+        .route(
+            "/entities/{id}/edit",
+            get(entities::edit_form).post(entities::edit),
+        )
+        .route("/entities/{id}/{action}", post(entities::watch_action))
+        .route("/registry", get(registry::index))
+        .route("/registry/{code}", get(registry::jurisdiction))
+        .route("/audit", get(audit::audit))
+        .route("/classify", get(classify::classify))
+        .route("/classify/structure.svg", get(classify::structure))
+        .route(
+            "/screen/upload",
+            post(upload::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::MAX_BODY_BYTES)),
+        )
+        .route(
+            "/screen/download",
+            post(upload::download).layer(axum::extract::DefaultBodyLimit::max(
+                upload::MAX_DOWNLOAD_BODY_BYTES,
+            )),
+        )
 }
 
 /// The Content-Security-Policy of every response: nothing inline, nothing from elsewhere, no framing.
@@ -168,12 +199,15 @@ pub(crate) struct Ctx {
 pub(crate) struct Who {
     pub(crate) email: String,
     pub(crate) org: String,
+    /// The organisation is a national authority (the audit log link).
+    pub(crate) authority: bool,
 }
 
 fn who(c: &Caller) -> Who {
     Who {
         email: c.user.email.clone(),
         org: c.org.name.clone(),
+        authority: c.org.kind == pw_store::OrgKind::Authority,
     }
 }
 

@@ -25,7 +25,7 @@ use crate::incidents::IncidentView;
 use crate::{AppError, AppState, Caller};
 
 /// A query for an API list handler, from our own (known) parameters.
-fn api_query<T: serde::de::DeserializeOwned>(
+pub(super) fn api_query<T: serde::de::DeserializeOwned>(
     pairs: &[(&str, Option<&str>)],
 ) -> Result<Query<T>, axum::extract::rejection::QueryRejection> {
     let uri: Uri = format!("/?{}", query_string(pairs))
@@ -56,13 +56,13 @@ fn list_of(s: &str) -> Value {
     )
 }
 
-fn when(t: &DateTime<Utc>) -> String {
+pub(super) fn when(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// The kind of input of a form field.
 #[derive(Clone, Copy, PartialEq)]
-enum Input {
+pub(super) enum Input {
     Text,
     Date,
     Area,
@@ -70,16 +70,16 @@ enum Input {
     Password,
 }
 
-struct Field<'a> {
-    name: &'a str,
-    label: &'a str,
-    hint: Option<&'a str>,
-    value: &'a str,
-    required: bool,
-    input: Input,
+pub(super) struct Field<'a> {
+    pub(super) name: &'a str,
+    pub(super) label: &'a str,
+    pub(super) hint: Option<&'a str>,
+    pub(super) value: &'a str,
+    pub(super) required: bool,
+    pub(super) input: Input,
 }
 
-fn field(f: Field<'_>, error: Option<&AppError>) -> Markup {
+pub(super) fn field(f: Field<'_>, error: Option<&AppError>) -> Markup {
     let invalid = error
         .and_then(|e| e.field.as_deref())
         .is_some_and(|x| x == f.name || x.starts_with(&format!("{}[", f.name)));
@@ -99,7 +99,13 @@ fn field(f: Field<'_>, error: Option<&AppError>) -> Markup {
     }
 }
 
-fn text<'a>(ctx: &'a Ctx, name: &'a str, key: &str, value: &'a str, required: bool) -> Field<'a> {
+pub(super) fn text<'a>(
+    ctx: &'a Ctx,
+    name: &'a str,
+    key: &str,
+    value: &'a str,
+    required: bool,
+) -> Field<'a> {
     Field {
         name,
         label: ctx.t(key),
@@ -126,7 +132,7 @@ fn history(ctx: &Ctx, h: &[StateChange]) -> Markup {
     }
 }
 
-fn entity_flags(ctx: &Ctx, flags: Option<&Vec<pw_store::EntityFlag>>) -> Markup {
+pub(super) fn entity_flags(ctx: &Ctx, flags: Option<&Vec<pw_store::EntityFlag>>) -> Markup {
     let Some(flags) = flags.filter(|f| !f.is_empty()) else {
         return html! {};
     };

@@ -497,6 +497,7 @@ pub(crate) async fn screen_page(ctx: Ctx) -> WebResult {
         h1 { (ctx.t("screen.title")) }
         p { (ctx.t("screen.intro")) }
         (screen_form(&ctx, "", false))
+        (super::upload::upload_form(&ctx, false))
     };
     Ok(ctx.page(ctx.t("screen.title"), body))
 }
@@ -627,9 +628,9 @@ pub(crate) async fn screen(
 }
 
 /// A span of the screened text to highlight: byte range, class, explanation.
-type Span = (usize, usize, &'static str, String);
+pub(crate) type Span = (usize, usize, &'static str, String);
 
-fn spans(s: &pw_screen::Screening) -> Vec<Span> {
+pub(crate) fn spans(s: &pw_screen::Screening) -> Vec<Span> {
     let mut out: Vec<Span> = Vec::new();
     for h in &s.substances {
         out.push((

@@ -479,6 +479,7 @@ async fn the_dashboard_draws_its_charts() {
         "/registry/EU",
         "/classify?q=NPP",
         "/audit",
+        "/log",
     ] {
         visit(&c, &w, path).await;
     }

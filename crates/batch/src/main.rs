@@ -115,8 +115,9 @@ enum Command {
     },
     /// Run a Ballista scheduler with the Precursor Watch functions.
     Scheduler {
-        /// Address to listen on.
-        #[arg(long, default_value = "0.0.0.0")]
+        /// Address to listen on. Loopback unless told otherwise: the cluster's gRPC and Flight traffic is
+        /// unencrypted and unauthenticated, so open it (`--bind 0.0.0.0`) only on a private network.
+        #[arg(long, default_value = "127.0.0.1")]
         bind: String,
         /// Port (gRPC, Flight and the identity document).
         #[arg(long, default_value_t = 50050)]
@@ -131,8 +132,9 @@ enum Command {
         /// The scheduler: HOST:PORT or df://HOST:PORT.
         #[arg(long, default_value = "localhost:50050")]
         scheduler: String,
-        /// Address to listen on.
-        #[arg(long, default_value = "0.0.0.0")]
+        /// Address to listen on. Loopback unless told otherwise: the cluster's gRPC and Flight traffic is
+        /// unencrypted and unauthenticated, so open it (`--bind 0.0.0.0`) only on a private network.
+        #[arg(long, default_value = "127.0.0.1")]
         bind: String,
         /// Host name the scheduler and other executors reach this machine by.
         #[arg(long)]

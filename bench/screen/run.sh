@@ -3,7 +3,7 @@
 # the same literal patterns (every registry name and CAS RN), all in the same run, on a 100 MB and a 1 GB
 # synthetic marketplace corpus (bench/screen/gen.py; deterministic, seed 1).
 #
-#   bench/screen/run.sh        # SIZES="100mb 1gb" MAX_LOAD=0.5 WAIT=1200 PY_MAX=600 RG_REPEAT=3 SEED=1 OFFER_SHARE=0.02
+#   bench/screen/run.sh        # SIZES="100mb 1gb" MAX_LOAD=0.5 WAIT=1200 PY_MAX=600 RG_REPEAT=3 ROUNDS=1 SEED=1 OFFER_SHARE=0.02
 #
 # Generates bench/out/screen-{100mb,1gb}.jsonl (+ .labels.tsv ground truth) if missing (bench/out is
 # git-ignored: never commit them), writes bench/out/screen/patterns.txt, waits (up to WAIT s) for the 1-minute
@@ -18,6 +18,8 @@
 # with GNU time -v (wall time, peak RSS; raw files in bench/out/screen/); the rg runs take about a second, so
 # each is repeated RG_REPEAT times and the median wall time is reported (peak RSS: the largest). If `pwatch screen` is not available
 # (build failure or no `screen` subcommand yet) it says so and still runs the baselines.
+# ROUNDS=N (N > 1) times rg, rg --no-mmap and pwatch (1 and 2 threads) in N interleaved rounds and reports the
+# best wall time of each (no Python baseline then): on a shared machine, a burst of load then hits all alike.
 # PY=0 skips the Python baseline (it runs at < 1 MB/s: 100 MB take 2.5 min). KEEP_OUTPUT=1 keeps pwatch's JSONL (bench/out/screen/pwatchN-SIZE.jsonl) instead of /dev/null; BUILD=0 skips
 # the cargo build (uses whatever target/release/pwatch is there). The binary is $CARGO_TARGET_DIR/release/pwatch
 # when CARGO_TARGET_DIR is set; PWATCH=path times another binary (with BUILD=0).
@@ -28,6 +30,7 @@ MAX_LOAD=${MAX_LOAD:-0.5}
 WAIT=${WAIT:-1200}
 PY_MAX=${PY_MAX:-600}
 RG_REPEAT=${RG_REPEAT:-3}
+ROUNDS=${ROUNDS:-1}
 PY=${PY:-1}
 SEED=${SEED:-1}
 OFFER_SHARE=${OFFER_SHARE:-0.02}
@@ -118,6 +121,38 @@ for s in $SIZES; do
     cat "$f" "$PATTERNS" > /dev/null; [ $PW_OK = 1 ] && cat "$PWATCH" > /dev/null   # warm the page cache
     echo "# input $f: $bytes bytes, $recs records" >&2
 
+    if [ "$ROUNDS" -gt 1 ]; then
+        # ROUNDS interleaved rounds of rg, rg --no-mmap and pwatch on 1 and 2 threads; the best wall time
+        # of each (peak RSS: the largest), so a burst of load on the shared machine hits all of them alike.
+        declare -A BW=() BM=() BRC=()
+        keep_best() {   # KEY WALL RSS RC
+            if [ -z "${BW[$1]:-}" ] || awk -v a="$2" -v b="${BW[$1]}" 'BEGIN { exit !(a < b) }'; then BW[$1]=$2; fi
+            BM[$1]=$(( ${BM[$1]:-0} > $3 ? ${BM[$1]:-0} : $3 ))
+            BRC[$1]=$(( ${BRC[$1]:-0} > $4 ? ${BRC[$1]:-0} : $4 ))
+        }
+        for ((round = 1; round <= ROUNDS; round++)); do
+            read -r w m rc < <(run "rg-$s" /dev/null rg -i -F -f "$PATTERNS" "$f"); keep_best rg "$w" "$m" "$rc"
+            read -r w m rc < <(run "rgn-$s" /dev/null rg --no-mmap -i -F -f "$PATTERNS" "$f"); keep_best rgn "$w" "$m" "$rc"
+            if [ $PW_OK = 1 ]; then
+                for t in 1 2; do
+                    read -r w m rc < <(run "pwatch$t-$s" /dev/null env RAYON_NUM_THREADS=$t "$PWATCH" screen "$f" \
+                        --format jsonl --text-field text --id-field id)
+                    keep_best "pw$t" "$w" "$m" "$([ "$rc" -le 1 ] && echo 0 || echo "$rc")"
+                done
+            fi
+        done
+        echo -e "$s\trg -i -F -f\t${BW[rg]}\t${BM[rg]}\t${BRC[rg]}\t$bytes\t$recs\t" >> "$RES"
+        read -r w m rc < <(run "rgc-$s" "$OUT/rgc-$s.stdout" rg -c -i -F -f "$PATTERNS" "$f")
+        echo -e "$s\trg -c -i -F -f\t$w\t$m\t$rc\t$bytes\t$recs\t$(head -n1 "$OUT/rgc-$s.stdout")" >> "$RES"
+        echo -e "$s\trg --no-mmap -i -F -f\t${BW[rgn]}\t${BM[rgn]}\t${BRC[rgn]}\t$bytes\t$recs\t" >> "$RES"
+        if [ $PW_OK = 1 ]; then
+            for t in 1 2; do
+                echo -e "$s\tpwatch, RAYON_NUM_THREADS=$t\t${BW[pw$t]}\t${BM[pw$t]}\t${BRC[pw$t]}\t$bytes\t$recs\t" >> "$RES"
+            done
+        fi
+        [ "$PY" = 1 ] && echo "NOTE: ROUNDS > 1 skips the Python baseline (run it with ROUNDS=1)" >&2
+        continue
+    fi
     read -r w m rc < <(run_rep "rg-$s" /dev/null "$RG_REPEAT" rg -i -F -f "$PATTERNS" "$f")
     echo -e "$s\trg -i -F -f\t$w\t$m\t$rc\t$bytes\t$recs\t" >> "$RES"
     read -r w m rc < <(run_rep "rgc-$s" "$OUT/rgc-$s.stdout" "$RG_REPEAT" rg -c -i -F -f "$PATTERNS" "$f")

@@ -8,8 +8,9 @@
 //!
 //! 1. normalise ([`Normalized`]: Unicode folding, homoglyphs, invisible characters, spacing and
 //!    punctuation inside words, leetspeak), keeping a map back to the original bytes;
-//! 2. every pattern that starts and ends at a word edge, looked up only where a word edge is
-//!    (`search`: a conservative filter on the first four bytes, then a table of the patterns);
+//! 2. every pattern that starts and ends at a word edge, looked up only where a word edge is (the
+//!    normaliser writes the edges as bits; `search`: a table of the patterns by their first four
+//!    bytes, the short ones whole);
 //! 3. read the matches: substances (a name inside a longer name is dropped), ambiguous abbreviations
 //!    settled by nearby context words or left `uncertain`, red flags, offer and reporting cues, computed
 //!    flags (CAS-only listing, mixed catalogue), SMILES tokens through the classifier;
@@ -328,8 +329,8 @@ struct RawHit {
 
 /// The compiled screener. Cheap to share between threads (`&Screener` is all `screen` needs).
 pub struct Screener {
-    /// ASCII patterns, then the others; each with its pattern index → `meanings` index.
-    ac: [Option<search::Engine>; 2],
+    /// Every pattern (ASCII first), with its pattern index → `meanings` index.
+    engine: search::Engine,
     /// The normalised patterns (index: `meanings`), for the tests' reference search.
     #[cfg(test)]
     patterns: Vec<String>,
@@ -342,6 +343,9 @@ pub struct Screener {
     quantity: Option<u32>,
     /// Normalised units, longest first.
     units: Vec<Vec<u8>>,
+    /// By first byte: the indices of the units that begin with it, in the order of `units` (so the
+    /// first of them that matches is the first of `units` that matches).
+    units_by_first: Vec<Vec<u32>>,
     classifier: Option<Arc<Classifier>>,
     as_of: NaiveDate,
     registry_version: String,
@@ -558,6 +562,10 @@ impl Screener {
         // Longest first, so `kg/drum` wins over `kg`.
         units.sort_by_key(|u| std::cmp::Reverse(u.len()));
         units.dedup();
+        let mut units_by_first = vec![Vec::new(); 256];
+        for (i, u) in units.iter().enumerate() {
+            units_by_first[usize::from(u[0])].push(i as u32);
+        }
         // Sellers write CAS RNs cut short: `79099` for 79099-07-3. Uncertain (five digits can be anything)
         // unless the word CAS stands right before it.
         for (si, s) in registry.substances().iter().enumerate() {
@@ -623,22 +631,13 @@ impl Screener {
             }
         }
 
-        // Two automata: ASCII patterns (most of them, and all that ASCII text can match) and the rest
-        // (Chinese, accented). The ASCII one has few byte classes, so its DFA stays small enough for the
-        // cache; the other runs only on texts that have non-ASCII bytes after normalisation.
+        // One search over every pattern, the ASCII ones first (see `search`: hits come out in the order
+        // of one search over the ASCII patterns, then one over the others).
         let (ascii, other): (Vec<usize>, Vec<usize>) =
             (0..b.patterns.len()).partition(|&i| b.patterns[i].is_ascii());
-        let build = |ids: &[usize]| -> Result<Option<search::Engine>, BuildError> {
-            if ids.is_empty() {
-                return Ok(None);
-            }
-            let pats: Vec<&str> = ids.iter().map(|&i| b.patterns[i].as_str()).collect();
-            Ok(Some(search::Engine::new(
-                &pats,
-                ids.iter().map(|&i| i as u32).collect(),
-            )))
-        };
-        let ac = [build(&ascii)?, build(&other)?];
+        let order: Vec<usize> = ascii.into_iter().chain(other).collect();
+        let pats: Vec<&str> = order.iter().map(|&i| b.patterns[i].as_str()).collect();
+        let engine = search::Engine::new(&pats, order.iter().map(|&i| i as u32).collect());
         // The fixed parts of the JSON of a benign screening (see `screen_json`).
         let flag_json = rules
             .cues
@@ -663,7 +662,7 @@ impl Screener {
         versions_json.extend(json(&rules.version));
         versions_json.push(b'}');
         Ok(Screener {
-            ac,
+            engine,
             #[cfg(test)]
             patterns: b.patterns,
             meanings: b.meanings,
@@ -674,6 +673,7 @@ impl Screener {
             mixed,
             quantity,
             units,
+            units_by_first,
             classifier,
             as_of,
             registry_version: registry.version().to_string(),
@@ -689,11 +689,7 @@ impl Screener {
 
     /// Heap bytes of the pattern automata.
     pub fn automaton_bytes(&self) -> usize {
-        self.ac
-            .iter()
-            .flatten()
-            .map(search::Engine::memory_usage)
-            .sum()
+        self.engine.memory_usage()
     }
 
     /// The rules in use.
@@ -852,22 +848,20 @@ impl Screener {
             let n = &scratch.norm;
             // Every match at word edges, overlapping ones included (a name inside a longer name is
             // dropped later, and a context phrase may contain the abbreviation it explains).
-            let non_ascii = !n.bytes.is_ascii();
-            for engine in self.ac.iter().flatten().take(if non_ascii { 2 } else { 1 }) {
-                scratch.found.clear();
-                engine.find(n, &mut scratch.found);
-                for &(end, start, pid) in &scratch.found {
-                    let (s, e) = n.span(start as usize, end as usize, text);
-                    // Each window owns the matches that start in it.
-                    if s < from || (s >= owned_end && owned_end < text.len()) {
-                        continue;
-                    }
-                    scratch.hits.push(RawHit {
-                        pattern: engine.ids[pid as usize],
-                        start: s,
-                        end: e,
-                    });
+            let engine = &self.engine;
+            scratch.found.clear();
+            engine.find(n, &mut scratch.found);
+            for &(end, start, pid) in &scratch.found {
+                let (s, e) = n.span(start as usize, end as usize, text);
+                // Each window owns the matches that start in it.
+                if s < from || (s >= owned_end && owned_end < text.len()) {
+                    continue;
                 }
+                scratch.hits.push(RawHit {
+                    pattern: engine.ids[pid as usize],
+                    start: s,
+                    end: e,
+                });
             }
             if scratch.quantity.is_none() {
                 scratch.quantity = self.find_quantity(&scratch.norm, text, from, owned_end);
@@ -1374,7 +1368,12 @@ impl Screener {
             }
             i = j.max(start + 1);
             let rest = &b[j.min(b.len())..];
-            let Some(u) = self.units.iter().find(|u| rest.starts_with(u)) else {
+            let Some(u) = rest.first().and_then(|&f| {
+                self.units_by_first[usize::from(f)]
+                    .iter()
+                    .map(|&u| &self.units[u as usize])
+                    .find(|u| rest.starts_with(u))
+            }) else {
                 continue;
             };
             let end = j + u.len();

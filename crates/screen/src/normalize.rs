@@ -17,6 +17,11 @@
 //!
 //! [`Normalized::origin`] gives, for each normalised byte, the byte offset in the original text of the
 //! character it came from, so a match is reported as a span of the original.
+//!
+//! The word edges ([`Normalized::at_edges`]) are written as bits while normalising, one per byte that
+//! starts after an edge, so the search visits only those positions. ASCII text (most of it) takes a
+//! loop that copies runs of letters and of digits whole; the tests check it against the normaliser it
+//! replaced (`normalize_reference.rs`), bytes, origins and edges, on obfuscated and random text.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
@@ -26,33 +31,41 @@ const SEP: u32 = 1 << 31;
 /// Largest text that offsets can address (the top bit of a `u32` is the separator mark).
 pub const MAX_TEXT_BYTES: usize = (SEP - 1) as usize;
 
-/// Class of an ASCII byte.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Ascii {
-    Letter,
-    Digit,
-    Symbol,
-    Separator,
-}
+/// Class of a normalised byte, for word edges: an ASCII separator (never written: it is dropped),
+/// letter, digit or kept symbol, or a byte of a non-ASCII character.
+const C_SEP: u8 = 0;
+const C_LETTER: u8 = 1;
+const C_DIGIT: u8 = 2;
+const C_SYMBOL: u8 = 3;
+const C_OTHER: u8 = 4;
 
-const fn ascii_class(b: u8) -> Ascii {
+const fn class_of(b: u8) -> u8 {
     match b {
-        b'a'..=b'z' | b'A'..=b'Z' => Ascii::Letter,
-        b'0'..=b'9' => Ascii::Digit,
-        b'$' | b'@' | b'+' | b'%' => Ascii::Symbol,
-        _ => Ascii::Separator,
+        b'a'..=b'z' | b'A'..=b'Z' => C_LETTER,
+        b'0'..=b'9' => C_DIGIT,
+        b'$' | b'@' | b'+' | b'%' => C_SYMBOL,
+        0x80..=0xff => C_OTHER,
+        _ => C_SEP,
     }
 }
 
-const ASCII: [Ascii; 128] = {
-    let mut t = [Ascii::Separator; 128];
+const CLASS: [u8; 256] = {
+    let mut t = [C_SEP; 256];
     let mut i = 0;
-    while i < 128 {
-        t[i] = ascii_class(i as u8);
+    while i < 256 {
+        t[i] = class_of(i as u8);
         i += 1;
     }
     t
 };
+
+/// Whether there is a word edge between two written bytes of classes `prev` and `cur` (`sep`: a
+/// separator was removed between them): a separator, a change of class, a symbol, or a non-ASCII byte
+/// on either side (Chinese has no word edges). See [`Normalized::at_edges`].
+#[inline(always)]
+fn is_edge(sep: bool, prev: u8, cur: u8) -> bool {
+    sep | (prev != cur) | (cur >= C_SYMBOL)
+}
 
 /// A normalised text: its bytes, and for each byte where it came from.
 #[derive(Debug, Default, Clone)]
@@ -62,6 +75,10 @@ pub struct Normalized {
     /// For each byte of `bytes`: the original byte offset of its source character, with the top bit set
     /// when a separator (space, punctuation, invalid byte) was removed just before it.
     origin: Vec<u32>,
+    /// Bit `i` (word `i / 64`, bit `i % 64`) is set when there is a word edge before normalised byte
+    /// `i` (`i < len`; see [`Normalized::at_edges`]). Written with the bytes, so the search visits only
+    /// the set bits instead of testing every byte.
+    edges: Vec<u64>,
 }
 
 impl Normalized {
@@ -76,26 +93,30 @@ impl Normalized {
     /// # Panics
     /// Never on any input; texts longer than [`MAX_TEXT_BYTES`] (2 GiB) are the caller's to refuse.
     pub fn fill(&mut self, text: &[u8], base: usize) {
-        self.bytes.clear();
-        self.origin.clear();
-        self.bytes.reserve(text.len());
-        self.origin.reserve(text.len());
+        self.edges.clear();
         let mut w = Writer {
             out: self,
+            k: 0,
             sep: true,
+            prev: C_SEP,
         };
+        // Every ASCII byte gives at most one byte: room for all of them up front.
+        w.ensure(text.len());
         if let Ok(valid) = std::str::from_utf8(text) {
             w.str(valid, base, text, base);
-            return;
-        }
-        for chunk in text.utf8_chunks() {
-            let valid = chunk.valid();
-            let start = valid.as_ptr() as usize - text.as_ptr() as usize + base;
-            w.str(valid, start, text, base);
-            if !chunk.invalid().is_empty() {
-                w.sep = true;
+        } else {
+            for chunk in text.utf8_chunks() {
+                let valid = chunk.valid();
+                let start = valid.as_ptr() as usize - text.as_ptr() as usize + base;
+                w.str(valid, start, text, base);
+                if !chunk.invalid().is_empty() {
+                    w.sep = true;
+                }
             }
         }
+        let k = w.k;
+        self.bytes.truncate(k);
+        self.origin.truncate(k);
     }
 
     /// Normalise a pattern (a name, a phrase) the same way as text.
@@ -140,15 +161,7 @@ impl Normalized {
     /// [`Normalized::at_edges`].
     #[inline]
     pub(crate) fn edge(&self, at: usize) -> bool {
-        if at == 0 || at >= self.bytes.len() || self.origin[at] & SEP != 0 {
-            return true;
-        }
-        let (a, b) = (self.bytes[at - 1], self.bytes[at]);
-        if a >= 0x80 || b >= 0x80 {
-            return true;
-        }
-        let (ca, cb) = (ASCII[a as usize], ASCII[b as usize]);
-        ca != cb || ca == Ascii::Symbol
+        at >= self.bytes.len() || (self.edges[at >> 6] >> (at & 63)) & 1 != 0
     }
 
     /// Whether a match may end before normalised byte `end` (`end >= 1`).
@@ -157,28 +170,34 @@ impl Normalized {
         self.edge(end)
     }
 
-    /// Calls `f` with every position where a match at word edges may start (every `i < len` with an
-    /// edge before it), ascending.
+    /// Calls `f(i, d)` with every position `i` where a match at word edges may start (every `i < len`
+    /// with an edge before it), ascending, and the distance `d >= 1` to the next edge after it, or
+    /// to the end of the text when that is nearer (the end is an edge too).
     #[inline]
-    pub(crate) fn for_each_edge_start(&self, mut f: impl FnMut(usize)) {
-        let b = &self.bytes;
-        if b.is_empty() {
-            return;
-        }
-        f(0);
-        for i in 1..b.len() {
-            if self.origin[i] & SEP != 0 {
-                f(i);
-                continue;
-            }
-            let (x, y) = (b[i - 1], b[i]);
-            if x >= 0x80 || y >= 0x80 {
-                f(i);
-                continue;
-            }
-            let (cx, cy) = (ASCII[x as usize], ASCII[y as usize]);
-            if cx != cy || cx == Ascii::Symbol {
-                f(i);
+    pub(crate) fn for_each_edge_start(&self, mut f: impl FnMut(usize, usize)) {
+        let len = self.bytes.len();
+        let words = len.div_ceil(64);
+        let edges = &self.edges[..words];
+        for (wi, &word) in edges.iter().enumerate() {
+            // Bit 64 and up: the next word's bits, to find the next edge across the boundary.
+            let next = edges.get(wi + 1).copied().unwrap_or(0);
+            let mut bits = word;
+            while bits != 0 {
+                let b = bits.trailing_zeros() as usize;
+                let i = wi * 64 + b;
+                // The edges after `i`: the rest of this word, then the next word.
+                let after = if b == 63 {
+                    next
+                } else {
+                    (word >> (b + 1)) | (next << (63 - b))
+                };
+                let d = if after == 0 {
+                    64
+                } else {
+                    after.trailing_zeros() as usize + 1
+                };
+                f(i, d.min(len - i));
+                bits &= bits - 1;
             }
         }
     }
@@ -211,19 +230,65 @@ fn char_len(text: &[u8], at: usize) -> usize {
     }
 }
 
+/// Number of leading ASCII bytes of `b`.
+#[inline]
+fn ascii_prefix(b: &[u8]) -> usize {
+    let mut i = 0;
+    for w in b.chunks_exact(8) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        let high = x & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && b[i] < 0x80 {
+        i += 1;
+    }
+    i
+}
+
+/// Writes normalised bytes at `k`. `out.bytes` and `out.origin` are kept at least `k` long (their
+/// tail past `k` is scratch, cut off at the end of `fill`), `out.edges` long enough for every bit
+/// below their length.
 struct Writer<'a> {
     out: &'a mut Normalized,
+    /// Bytes written.
+    k: usize,
     /// A separator was seen since the last byte written.
     sep: bool,
+    /// Class of the last byte written (`C_SEP` before the first).
+    prev: u8,
 }
 
 impl Writer<'_> {
+    /// Room for `n` bytes in all, the edge bits included.
+    #[inline]
+    fn ensure(&mut self, n: usize) {
+        if self.out.bytes.len() < n {
+            self.out.bytes.resize(n, 0);
+            self.out.origin.resize(n, 0);
+        }
+        let words = n / 64 + 1;
+        if self.out.edges.len() < words {
+            self.out.edges.resize(words, 0);
+        }
+    }
+
+    /// Write one byte (the slow path: non-ASCII characters).
     #[inline]
     fn push(&mut self, b: u8, origin: usize) {
-        let mark = if self.sep { SEP } else { 0 };
+        let k = self.k;
+        self.ensure(k + 1);
+        let cls = CLASS[b as usize];
+        if is_edge(self.sep, self.prev, cls) {
+            self.out.edges[k >> 6] |= 1 << (k & 63);
+        }
+        self.out.bytes[k] = b;
+        self.out.origin[k] = origin as u32 | if self.sep { SEP } else { 0 };
         self.sep = false;
-        self.out.bytes.push(b);
-        self.out.origin.push(origin as u32 | mark);
+        self.prev = cls;
+        self.k = k + 1;
     }
 
     fn push_char(&mut self, c: char, origin: usize) {
@@ -233,90 +298,102 @@ impl Writer<'_> {
         }
     }
 
-    fn last_is_letter(&self) -> bool {
-        !self.sep
-            && self
-                .out
-                .bytes
-                .last()
-                .is_some_and(|b| b.is_ascii_alphabetic())
-    }
-
     /// `valid` starts at original offset `start`; `text`/`base` give access to what follows it.
     fn str(&mut self, valid: &str, start: usize, text: &[u8], base: usize) {
         let bytes = valid.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b < 0x80 {
-                match ASCII[b as usize] {
-                    Ascii::Letter => {
-                        // A run of ASCII letters (most of most texts) is copied in one go.
-                        let mut j = i + 1;
-                        while j < bytes.len() && bytes[j].is_ascii_alphabetic() {
-                            j += 1;
-                        }
-                        let mark = if self.sep { SEP } else { 0 };
-                        self.sep = false;
-                        let at = (start + i) as u32;
-                        self.out
-                            .bytes
-                            .extend(bytes[i..j].iter().map(u8::to_ascii_lowercase));
-                        self.out.origin.push(at | mark);
-                        self.out.origin.extend(at + 1..at + (j - i) as u32);
-                        i = j;
-                        continue;
-                    }
-                    Ascii::Digit => {
-                        // In a run of two or more digits none is leetspeak (each has a digit on one
-                        // side): copied in one go, like letters.
-                        let mut j = i + 1;
-                        while j < bytes.len() && bytes[j].is_ascii_digit() {
-                            j += 1;
-                        }
-                        if j - i >= 2 {
-                            let mark = if self.sep { SEP } else { 0 };
-                            self.sep = false;
-                            let at = (start + i) as u32;
-                            self.out.bytes.extend_from_slice(&bytes[i..j]);
-                            self.out.origin.push(at | mark);
-                            self.out.origin.extend(at + 1..at + (j - i) as u32);
-                            i = j;
-                            continue;
-                        }
-                        let next = text.get(start + i + 1 - base).copied();
-                        match leet(b) {
-                            Some(l)
-                                if self.last_is_letter()
-                                    && next.is_some_and(|n| n.is_ascii_alphabetic()) =>
-                            {
-                                self.push(l, start + i)
-                            }
-                            _ => self.push(b, start + i),
-                        }
-                    }
-                    Ascii::Symbol => {
-                        let next = text.get(start + i + 1 - base).copied();
-                        if b == b'@'
-                            && self.last_is_letter()
-                            && next.is_some_and(|n| n.is_ascii_alphabetic())
-                        {
-                            self.push(b'a', start + i);
-                        } else {
-                            self.push(b, start + i);
-                        }
-                    }
-                    Ascii::Separator => self.sep = true,
-                }
+            let j = i + ascii_prefix(&bytes[i..]);
+            if j > i {
+                self.ascii(&bytes[i..j], start + i, text, base);
+            }
+            if j >= bytes.len() {
+                break;
+            }
+            let Some(c) = valid[j..].chars().next() else {
+                break;
+            };
+            self.fold(c, start + j);
+            i = j + c.len_utf8();
+        }
+    }
+
+    /// A run of ASCII bytes starting at original offset `at` (the hot loop: most text is ASCII).
+    ///
+    /// Runs of letters (most of most texts), and runs of two or more digits, are copied in one go:
+    /// inside such a run there is no word edge (one class, no separator), so only its first byte can
+    /// have an edge bit, and none of its digits is leetspeak (each has a digit on one side). A single
+    /// digit 0, 1 or 3, or `@`, right after a letter (no separator between) and before an ASCII letter
+    /// is leetspeak and written as the letter it stands for (`p1per1done`, `fent@nyl`). Separators are
+    /// dropped, leaving their mark on the next byte.
+    fn ascii(&mut self, run: &[u8], at: usize, text: &[u8], base: usize) {
+        let mut k = self.k;
+        self.ensure(k + run.len());
+        let (mut sep, mut prev) = (self.sep, self.prev);
+        let out = &mut *self.out;
+        let bytes = &mut out.bytes[..];
+        let origin = &mut out.origin[..];
+        let edges = &mut out.edges[..];
+        let mut i = 0;
+        while i < run.len() {
+            let b = run[i];
+            let cls = CLASS[usize::from(b)];
+            if cls == C_SEP {
+                sep = true;
                 i += 1;
                 continue;
             }
-            let Some(c) = valid[i..].chars().next() else {
-                break;
-            };
-            self.fold(c, start + i);
-            i += c.len_utf8();
+            // The run of this class (letters, digits) or the single symbol.
+            let mut j = i + 1;
+            match cls {
+                C_LETTER => {
+                    while j < run.len() && run[j].is_ascii_alphabetic() {
+                        j += 1;
+                    }
+                }
+                C_DIGIT => {
+                    while j < run.len() && run[j].is_ascii_digit() {
+                        j += 1;
+                    }
+                }
+                _ => {}
+            }
+            let (mut o, mut c) = (b, cls);
+            if j == i + 1 && cls != C_LETTER && prev == C_LETTER && !sep {
+                let next = text.get(at + i + 1 - base).copied();
+                if matches!(b, b'0' | b'1' | b'3' | b'@')
+                    && next.is_some_and(|n| n.is_ascii_alphabetic())
+                {
+                    (o, c) = (leet(b), C_LETTER);
+                }
+            }
+            if is_edge(sep, prev, c) {
+                edges[k >> 6] |= 1 << (k & 63);
+            }
+            let n = j - i;
+            let first = (at + i) as u32;
+            if n == 1 {
+                bytes[k] = o.to_ascii_lowercase();
+                origin[k] = first | if sep { SEP } else { 0 };
+            } else {
+                for (d, &s) in bytes[k..k + n].iter_mut().zip(&run[i..j]) {
+                    *d = s.to_ascii_lowercase();
+                }
+                for (t, d) in origin[k..k + n].iter_mut().enumerate() {
+                    *d = first + t as u32;
+                }
+                if sep {
+                    origin[k] |= SEP;
+                }
+            }
+            k += n;
+            sep = false;
+            prev = c;
+            i = j;
         }
+        self.k = k;
+        self.sep = sep;
+        self.prev = prev;
     }
 
     /// A non-ASCII character.
@@ -340,9 +417,9 @@ impl Writer<'_> {
             for l in d.to_lowercase() {
                 if l.is_ascii() {
                     let b = l as u8;
-                    match ASCII[b as usize] {
-                        Ascii::Letter | Ascii::Digit | Ascii::Symbol => self.push(b, origin),
-                        Ascii::Separator => self.sep = true,
+                    match CLASS[b as usize] {
+                        C_SEP => self.sep = true,
+                        _ => self.push(b, origin),
                     }
                 } else if let Some(spelled) = pw_registry::names::spell_greek(l) {
                     for &b in spelled.as_bytes() {
@@ -360,14 +437,15 @@ impl Writer<'_> {
     }
 }
 
-/// Leetspeak digits, read as letters only inside a Latin word. Only 0, 1 and 3: other digits sit
-/// between letters in chemical names written without hyphens (`phenethyl4piperidone`).
-fn leet(b: u8) -> Option<u8> {
+/// The letter a leetspeak `0`, `1`, `3` or `@` stands for (see [`Writer::ascii`]). Only these digits:
+/// others sit between letters in chemical names written without hyphens (`phenethyl4piperidone`).
+#[inline]
+fn leet(b: u8) -> u8 {
     match b {
-        b'0' => Some(b'o'),
-        b'1' => Some(b'i'),
-        b'3' => Some(b'e'),
-        _ => None,
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        _ => b'a',
     }
 }
 
@@ -403,8 +481,113 @@ fn homoglyph(c: char) -> Option<u8> {
 }
 
 #[cfg(test)]
+#[path = "normalize_reference.rs"]
+mod reference;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `fill` gives the reference normaliser's bytes, origins and separator marks, and its edge bits
+    /// are the reference's word edges at every position (`0..=len`, and past the end).
+    fn assert_like_reference(text: &[u8], base: usize) {
+        let mut n = Normalized::new();
+        // Fill twice, the second time over a longer text's leftovers, as buffers are reused.
+        n.fill(
+            b"some longer text first, 0123 @ x1y \xff \xe5\xae\x89 NPP ... to leave stale bytes",
+            7,
+        );
+        n.fill(text, base);
+        let r = reference::Normalized::fill(text, base);
+        let shown = String::from_utf8_lossy(text);
+        assert_eq!(n.bytes, r.bytes, "bytes of {shown:?}");
+        assert_eq!(n.origin, r.origin, "origins of {shown:?}");
+        for at in 0..=n.len() + 1 {
+            assert_eq!(n.edge(at), r.edge(at), "edge at {at} of {shown:?}");
+        }
+        let mut starts = Vec::new();
+        n.for_each_edge_start(|p, d| starts.push((p, d)));
+        let want: Vec<(usize, usize)> = (0..n.len())
+            .filter(|&p| r.edge(p))
+            .map(|p| {
+                (
+                    p,
+                    (p + 1..=n.len())
+                        .find(|&q| r.edge(q))
+                        .map_or(0, |q| q - p)
+                        .min(64),
+                )
+            })
+            .collect();
+        let got: Vec<(usize, usize)> = starts.iter().map(|&(p, d)| (p, d.min(64))).collect();
+        assert_eq!(got, want, "edge starts and distances of {shown:?}");
+    }
+
+    #[test]
+    fn like_the_reference_on_obfuscations() {
+        for t in [
+            "",
+            " ",
+            "N-Phenethyl-4-piperidone",
+            "N P P",
+            "N\u{200b}P\u{200b}P",
+            "NРP",
+            "３９７４２－６０－４",
+            "4-p1per1done n0rfentanyl fent@nyl p1 1p a1 a1b a11b a@b a@ @b x@1y 3a a3 0a a0a",
+            "Envío seguro a MÉXICO α-phenylacetoacetate $1,200/kg 安全送达 美国 ＵＳＤＴ",
+            "39742-60-4 1-boc-4-AP phenethyl4piperidone n00b x10y 1o1 CAS 79099-07-3",
+            "a\u{200b}1b a1\u{200b}b р1рe ﬃ1x 1ﬃ ㎏ Ⅻ ½ 𝐀𝐁 ü1b",
+            "ship@usa @@@ ++%% $$ a+b a%b 1%2 %a a%",
+            &"x".repeat(63),
+            &"x".repeat(64),
+            &format!("{} a1b {}", "y".repeat(61), "z ".repeat(40)),
+        ] {
+            assert_like_reference(t.as_bytes(), 0);
+            assert_like_reference(t.as_bytes(), 1000);
+        }
+        for t in [
+            &b"\xffNPP\xfe\xfdship"[..],
+            b"a1\xffb a\xff1b @\xff",
+            b"\xe5\xae 1a",
+        ] {
+            assert_like_reference(t, 0);
+        }
+    }
+
+    proptest::proptest! {
+        /// On random mixtures of ASCII, leetspeak digits, symbols, look-alike and invisible
+        /// characters, full-width forms, Greek, CJK and invalid bytes, `fill` is the reference.
+        #[test]
+        fn like_the_reference(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::string::string_regex("[ -~]{0,12}").expect("regex"),
+                proptest::string::string_regex("[a-zA-Z013@ ]{0,8}").expect("regex"),
+                proptest::string::string_regex("[a-zA-Z0-9$%+@ ,.-]{8,24}").expect("regex"),
+                proptest::strategy::Just("\u{200b}".to_string()),
+                proptest::strategy::Just("\u{feff}".to_string()),
+                proptest::strategy::Just("Р".to_string()),
+                proptest::strategy::Just("р".to_string()),
+                proptest::strategy::Just("α".to_string()),
+                proptest::strategy::Just("安全".to_string()),
+                proptest::strategy::Just("é".to_string()),
+                proptest::strategy::Just("３９７".to_string()),
+                proptest::strategy::Just("－".to_string()),
+                proptest::strategy::Just("ﬃ".to_string()),
+                proptest::strategy::Just("Ｕ".to_string()),
+                proptest::strategy::Just("3 9 7 4 2 - 6 0 - 4".to_string()),
+                proptest::strategy::Just("p1per1d0ne".to_string()),
+            ], 0..24),
+            junk in proptest::collection::vec((0usize..64, proptest::num::u8::ANY), 0..3),
+            base in 0usize..3,
+        ) {
+            let mut text = parts.concat().into_bytes();
+            for (at, b) in junk {
+                let at = at.min(text.len());
+                text.insert(at, b);
+            }
+            assert_like_reference(&text, base * 100);
+        }
+    }
 
     fn norm(s: &str) -> String {
         Normalized::pattern(s)

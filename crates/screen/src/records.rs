@@ -559,7 +559,7 @@ fn json_string(s: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
     }
     let start = i + 1;
     let mut j = start + memchr::memchr2(b'"', b'\\', b.get(start..)?)?;
-    let plain = |seg: &[u8]| !seg.iter().any(|&c| c < 0x20);
+    let plain = |seg: &[u8]| !has_control(seg);
     if b[j] == b'"' {
         return plain(&b[start..j]).then(|| (Cow::Borrowed(&s[start..j]), j + 1));
     }
@@ -599,6 +599,21 @@ fn json_string(s: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
         seg = j + 2;
         j = seg + memchr::memchr2(b'"', b'\\', b.get(seg..)?)?;
     }
+}
+
+/// Whether `b` holds a byte below 0x20 (a control character, which JSON strings may not hold raw).
+/// Eight bytes at a time: `(x - 0x20…) & !x & 0x80…` has a byte's top bit set only if some byte of
+/// `x` is below 0x20 (the borrow of a lower byte can only set bits above a byte that is itself below
+/// 0x20, so "some byte" is exact).
+fn has_control(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        if x.wrapping_sub(0x2020_2020_2020_2020) & !x & 0x8080_8080_8080_8080 != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&c| c < 0x20)
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -747,6 +762,32 @@ mod tests {
                 .message
                 .contains("no column \"text\"")
         );
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time control-byte test is the byte-at-a-time one.
+        #[test]
+        fn has_control_is_exact(b in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            proptest::prop_assert_eq!(has_control(&b), b.iter().any(|&c| c < 0x20));
+        }
+    }
+
+    #[test]
+    fn has_control_edges() {
+        for c in 0u8..=255 {
+            for at in 0..17 {
+                let mut b = vec![b'a'; 17];
+                b[at] = c;
+                assert_eq!(has_control(&b), c < 0x20, "{c} at {at}");
+                b[(at + 1) % 17] = 0x20;
+                b[(at + 5) % 17] = 0x80;
+                assert_eq!(
+                    has_control(&b),
+                    c < 0x20,
+                    "{c} at {at}, with 0x20 and 0x80 around"
+                );
+            }
+        }
     }
 
     /// The fast JSON reader gives what serde_json gives, errors included, on lines of every shape.

@@ -2,203 +2,345 @@
 //!
 //! A match only counts when it starts and ends at a word edge ([`Normalized::at_edges`]), so instead of
 //! running an Aho–Corasick automaton over every byte and throwing most matches away, the search looks
-//! only at the positions where a match may start (a fifth of the bytes of ordinary text) and compares
-//! the patterns that begin with the bytes found there:
+//! only at the positions where a match may start (the edge bits the normaliser writes: a fifth of the
+//! bytes of ordinary text), and there only at the patterns that begin with the bytes found there:
 //!
-//! 1. a filter on the first bytes (at most four) skips the starts that no pattern begins with (three
-//!    quarters of them in catalogue text). It is conservative: it hashes the first four bytes of every
-//!    pattern (or the whole pattern, when shorter) into bit sets, and a start passes when any of those
-//!    prefixes of the text there has its bit set; a pattern that starts there has, so its start is never
-//!    skipped (collisions only let more starts through);
-//! 2. the patterns of under four bytes are looked up whole, and the longer ones by their first four
-//!    bytes, then compared byte for byte.
+//! - patterns of four bytes or more by their first four bytes, behind a 4 KiB bit set of their hashed
+//!   keys (most starts stop there; a start where such a pattern begins always has its bit set);
+//! - patterns of one, two or three bytes whole, and only where the text has a word edge that many bytes
+//!   after the start (a match must end at one), which is rare inside words, and the first two bytes
+//!   are those of some short pattern;
 //!
-//! The pattern table is a few dozen KiB (the automaton it replaces was 4 MiB, and its cache misses were
-//! most of its cost). It finds exactly the same matches: every occurrence of a pattern that starts at a
-//! word edge is looked at from its start, and kept when it also ends at one. They are reported in the
-//! order of the unanchored overlapping search that this replaces (by end, then by start), so what is
-//! built from them does not depend on how they were found (the tests keep that search as the reference).
-
-use rustc_hash::FxHashMap;
+//! each through one small open-addressing table from key to the patterns that have it (a quarter of
+//! its slots are used). A pattern's bytes after its fourth are compared eight at a time (masked to its
+//! length), the rest, if any, as a slice.
+//!
+//! The tables are a few dozen KiB (the automaton this replaced was 4 MiB, and its cache misses were
+//! most of its cost). It finds exactly the same matches: every occurrence of a pattern that starts at
+//! a word edge is looked up from its start by its own key, and kept when it also ends at one. They are
+//! reported in the order of the unanchored overlapping searches that this replaces, one over the ASCII
+//! patterns and then one over the others (by end, then by start), so what is built from them does not
+//! depend on how they were found (the tests keep those searches as the reference).
 
 use crate::normalize::Normalized;
 
-/// The patterns of one set, grouped by their first bytes.
+/// Prefix length of the long patterns' key.
+pub(crate) const PREFIX_LEN: usize = 4;
+
+/// The patterns, by key.
 pub(crate) struct Engine {
-    /// Pattern index in this set → index in the screener's pattern list.
+    /// Pattern index in this engine → index in the screener's pattern list.
     pub(crate) ids: Vec<u32>,
-    prefix: Prefix,
+    /// Patterns below this index are ASCII, the others not.
+    split: u32,
+    /// Hashed long keys present ([`long_bit`]): a bit set small enough to stay in the first-level
+    /// cache, which most starts stop at, before the table.
+    long_filter: Vec<u64>,
+    /// First two bytes of the short patterns: word `b0 & 63`, bit `b1 & 63` (every bit of the word for
+    /// a pattern of one byte).
+    short_pairs: Vec<u64>,
+    /// Key → slot; `ranges[slot]` is a range of `cands`.
+    table: Table,
+    ranges: Vec<(u32, u32)>,
+    cands: Vec<Cand>,
     /// All pattern bytes, one after the other; pattern `i` is `text[at[i]..at[i + 1]]`.
     text: Vec<u8>,
     at: Vec<u32>,
-    /// Patterns of `PREFIX_LEN` bytes or more, by their first `PREFIX_LEN` bytes: a range of `group`.
-    long: FxHashMap<u32, (u32, u32)>,
-    group: Vec<u32>,
-    /// Shorter patterns, by length and bytes.
-    short: FxHashMap<(u8, u32), u32>,
 }
 
-/// Bits per prefix length (a power of two).
-const PREFIX_BITS: usize = 1 << 16;
-
-/// Prefix length looked at.
-pub(crate) const PREFIX_LEN: usize = 4;
-
-/// Which prefixes of length 1 to [`PREFIX_LEN`] start some pattern: one hashed bit set per length.
-pub(crate) struct Prefix {
-    bits: Vec<u64>,
-    /// Pattern lengths below `PREFIX_LEN` that occur (their prefix is the whole pattern).
-    short: Vec<usize>,
+/// A pattern under its key.
+#[derive(Clone, Copy, Debug)]
+struct Cand {
+    pid: u32,
+    len: u32,
+    /// Its bytes 4..12 (little-endian, zero past its end) and the mask of those it has.
+    tail: u64,
+    mask: u64,
 }
 
-/// Up to four bytes as one number (`b.len() <= 4`).
+/// The key of a pattern of four bytes or more, or of the text at a start: its first four bytes
+/// (big-endian). Never 0, and its top byte is at least `$` (0x24): no normalised text holds a byte
+/// below that (ASCII control characters, space and punctuation other than `$ % + @` are dropped).
 #[inline(always)]
-fn pack(b: &[u8]) -> u32 {
-    let mut x = 0u32;
+fn long_key(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// The key of a pattern of one to three bytes: its length in the top byte (1 to 3: never a long key),
+/// its bytes below.
+#[inline(always)]
+fn short_key(b: &[u8]) -> u32 {
+    let mut x = b.len() as u32;
     for &c in b {
         x = (x << 8) | u32::from(c);
     }
-    x
+    x << (8 * (3 - b.len()))
 }
 
-impl Prefix {
-    pub(crate) fn new(patterns: &[&str]) -> Prefix {
-        let mut p = Prefix {
-            bits: vec![0; PREFIX_LEN * PREFIX_BITS / 64],
-            short: Vec::new(),
+/// Bytes 4..12 of `w` (little-endian, zero past its end).
+#[inline(always)]
+fn tail8(w: &[u8]) -> u64 {
+    match w.get(4..12) {
+        Some(t) => u64::from_le_bytes([t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]]),
+        None => {
+            let mut t = [0u8; 8];
+            if let Some(rest) = w.get(4..) {
+                t[..rest.len()].copy_from_slice(rest);
+            }
+            u64::from_le_bytes(t)
+        }
+    }
+}
+
+/// Bits of the long-key filter (a power of two).
+const LONG_FILTER_BITS: usize = 1 << 15;
+
+/// Bit of a long key in the long-key filter.
+#[inline(always)]
+fn long_bit(key: u32) -> usize {
+    (Table::hash(key) >> 17) as usize & (LONG_FILTER_BITS - 1)
+}
+
+/// A set of non-zero `u32` keys, each with its slot number: open addressing, linear probing, at most
+/// a quarter full.
+struct Table {
+    keys: Vec<u32>,
+    shift: u32,
+}
+
+impl Table {
+    /// A table over distinct non-zero `keys`; returns the slot of each.
+    fn new(keys: &[u32]) -> (Table, Vec<usize>) {
+        let bits = (keys.len() * 4)
+            .next_power_of_two()
+            .max(16)
+            .trailing_zeros();
+        let mut t = Table {
+            keys: vec![0; 1 << bits],
+            shift: 32 - bits,
         };
-        for pat in patterns {
-            let b = pat.as_bytes();
-            let l = b.len().min(PREFIX_LEN);
-            if l == 0 {
-                continue;
+        let mut slot_of = Vec::with_capacity(keys.len());
+        for &k in keys {
+            let mut i = t.home(k);
+            while t.keys[i] != 0 {
+                i = (i + 1) & (t.keys.len() - 1);
             }
-            if l < PREFIX_LEN && !p.short.contains(&l) {
-                p.short.push(l);
+            t.keys[i] = k;
+            slot_of.push(i);
+        }
+        (t, slot_of)
+    }
+
+    #[inline(always)]
+    fn hash(key: u32) -> u32 {
+        key.wrapping_mul(0x9e37_79b1)
+    }
+
+    #[inline(always)]
+    fn home(&self, key: u32) -> usize {
+        (Table::hash(key) >> self.shift) as usize
+    }
+
+    /// The slot of `key`, if present.
+    #[inline(always)]
+    fn get(&self, key: u32) -> Option<usize> {
+        let mask = self.keys.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let k = self.keys[i];
+            if k == key {
+                return Some(i);
             }
-            let k = Prefix::key(&b[..l]);
-            p.bits[k / 64] |= 1 << (k % 64);
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
         }
-        p.short.sort_unstable();
-        p
-    }
-
-    /// Bit index of a prefix of 1 to `PREFIX_LEN` bytes.
-    #[inline(always)]
-    fn key(b: &[u8]) -> usize {
-        let h = (pack(b).wrapping_mul(0x9e37_79b1) >> 16) as usize;
-        (b.len() - 1) * PREFIX_BITS + h
-    }
-
-    #[inline(always)]
-    fn has(&self, b: &[u8]) -> bool {
-        let k = Prefix::key(b);
-        self.bits[k / 64] & (1 << (k % 64)) != 0
-    }
-
-    /// Whether some pattern may start at the start of `w`: false only when none does.
-    #[inline(always)]
-    pub(crate) fn may_start(&self, w: &[u8]) -> bool {
-        if w.len() >= PREFIX_LEN && self.has(&w[..PREFIX_LEN]) {
-            return true;
-        }
-        self.short
-            .iter()
-            .any(|&l| l <= w.len() && self.has(&w[..l]))
     }
 }
 
 impl Engine {
-    /// Build over `patterns` (normalised, non-empty, distinct), with `ids[i]` the caller's index of
-    /// `patterns[i]`.
+    /// Build over `patterns` (normalised, non-empty, distinct, without NUL bytes; the ASCII ones
+    /// first, then the others), with `ids[i]` the caller's index of `patterns[i]`.
     pub(crate) fn new(patterns: &[&str], ids: Vec<u32>) -> Engine {
+        let split = patterns.iter().take_while(|p| p.is_ascii()).count() as u32;
+        debug_assert!(patterns[split as usize..].iter().all(|p| !p.is_ascii()));
         let mut text = Vec::new();
         let mut at = vec![0u32];
-        let mut long: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        let mut short = FxHashMap::default();
+        let mut keys: Vec<u32> = Vec::new();
+        let mut members: Vec<Vec<Cand>> = Vec::new();
+        let mut index = rustc_hash::FxHashMap::default();
+        let mut long_filter = vec![0u64; LONG_FILTER_BITS / 64];
+        let mut short_pairs = vec![0u64; 64];
         for (i, p) in patterns.iter().enumerate() {
             let b = p.as_bytes();
             text.extend_from_slice(b);
             at.push(text.len() as u32);
+            if b.is_empty() {
+                continue;
+            }
+            let key = if b.len() >= PREFIX_LEN {
+                long_key(b)
+            } else {
+                short_key(b)
+            };
+            let tail = tail8(b);
+            let have = b.len().saturating_sub(PREFIX_LEN).min(8);
+            let mask = if have == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * have)) - 1
+            };
+            let c = Cand {
+                pid: i as u32,
+                len: b.len() as u32,
+                tail,
+                mask,
+            };
+            let g = *index.entry(key).or_insert_with(|| {
+                keys.push(key);
+                members.push(Vec::new());
+                keys.len() - 1
+            });
+            members[g].push(c);
             if b.len() >= PREFIX_LEN {
-                long.entry(pack(&b[..PREFIX_LEN]))
-                    .or_default()
-                    .push(i as u32);
-            } else if !b.is_empty() {
-                short.insert((b.len() as u8, pack(b)), i as u32);
+                let bit = long_bit(key);
+                long_filter[bit / 64] |= 1 << (bit % 64);
+            } else if let Some(&b1) = b.get(1) {
+                short_pairs[usize::from(b[0] & 63)] |= 1 << (b1 & 63);
+            } else {
+                short_pairs[usize::from(b[0] & 63)] = u64::MAX;
             }
         }
-        let mut group = Vec::new();
-        let long = long
-            .into_iter()
-            .map(|(k, v)| {
-                let s = group.len() as u32;
-                group.extend(v);
-                (k, (s, group.len() as u32))
-            })
-            .collect();
+        let (table, slots) = Table::new(&keys);
+        let mut ranges = vec![(0, 0); table.keys.len()];
+        let mut cands = Vec::new();
+        for (slot, m) in slots.into_iter().zip(members) {
+            let s = cands.len() as u32;
+            cands.extend(m);
+            ranges[slot] = (s, cands.len() as u32);
+        }
         Engine {
             ids,
-            prefix: Prefix::new(patterns),
+            split,
+            long_filter,
+            short_pairs,
+            table,
+            ranges,
+            cands,
             text,
             at,
-            long,
-            group,
-            short,
         }
     }
 
     /// Heap bytes (roughly).
     pub(crate) fn memory_usage(&self) -> usize {
-        self.prefix.bits.len() * 8
+        self.ids.len() * 4
+            + self.long_filter.len() * 8
+            + self.short_pairs.len() * 8
+            + self.table.keys.len() * 12
+            + self.cands.len() * std::mem::size_of::<Cand>()
             + self.text.len()
             + self.at.len() * 4
-            + self.group.len() * 4
-            + self.long.len() * 16
-            + self.short.len() * 16
     }
 
-    /// Every match at word edges in `n`: `(end, start, pattern)` appended to `out`, in the order of an
-    /// unanchored overlapping search (by end, then start).
+    /// Calls `found(pattern, len)` for every pattern that `w` starts with and that ends at a word
+    /// edge. `next_edge` is the distance from the start of `w` to the next word edge after it (at
+    /// least 1; `w.len()` or more at the end), `edge(l)` whether there is one `l` bytes in.
+    #[inline(always)]
+    fn matches_at(
+        &self,
+        w: &[u8],
+        next_edge: usize,
+        edge: impl Fn(usize) -> bool,
+        mut found: impl FnMut(u32, usize),
+    ) {
+        if w.len() >= PREFIX_LEN {
+            let key = long_key(w);
+            let bit = long_bit(key);
+            if self.long_filter[bit / 64] & (1 << (bit % 64)) != 0 {
+                self.probe(key, w, &edge, &mut found);
+            }
+        }
+        // A pattern of one to three bytes must end at an edge: none is looked up when the next edge is
+        // further away (the common case: a word of four letters or more), or when no short pattern
+        // begins with the first two bytes.
+        if next_edge >= PREFIX_LEN {
+            return;
+        }
+        let (b0, b1) = (w[0], w.get(1).copied().unwrap_or(0));
+        if self.short_pairs[usize::from(b0 & 63)] & (1 << (b1 & 63)) == 0 {
+            return;
+        }
+        let mut l = next_edge;
+        while l < PREFIX_LEN && l <= w.len() {
+            if edge(l) {
+                self.probe(short_key(&w[..l]), w, &edge, &mut found);
+            }
+            l += 1;
+        }
+    }
+
+    /// The patterns under `key` that `w` starts with and that end at an edge.
+    #[inline(always)]
+    fn probe(
+        &self,
+        key: u32,
+        w: &[u8],
+        edge: &impl Fn(usize) -> bool,
+        found: &mut impl FnMut(u32, usize),
+    ) {
+        let Some(slot) = self.table.get(key) else {
+            return;
+        };
+        let (s, e) = self.ranges[slot];
+        let tail = tail8(w);
+        for c in &self.cands[s as usize..e as usize] {
+            let len = c.len as usize;
+            if len <= w.len()
+                && (tail & c.mask) == c.tail
+                && (len <= PREFIX_LEN + 8 || {
+                    let from = self.at[c.pid as usize] as usize + PREFIX_LEN + 8;
+                    w[PREFIX_LEN + 8..len] == self.text[from..from + len - PREFIX_LEN - 8]
+                })
+                && edge(len)
+            {
+                found(c.pid, len);
+            }
+        }
+    }
+
+    /// The patterns that `w` starts with, whatever follows (for the tests).
+    #[cfg(test)]
+    pub(crate) fn prefixes_of(&self, w: &[u8]) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.matches_at(w, 1, |_| true, |pid, _| out.push(pid));
+        out
+    }
+
+    /// The engine's index of a pattern (for the tests).
+    #[cfg(test)]
+    pub(crate) fn pid_of(&self, pattern: &[u8]) -> Option<u32> {
+        (0..self.at.len() - 1)
+            .find(|&i| &self.text[self.at[i] as usize..self.at[i + 1] as usize] == pattern)
+            .map(|i| i as u32)
+    }
+
+    /// Every match at word edges in `n`: `(end, start, pattern)` appended to `out`, in the order of the
+    /// unanchored overlapping searches (the ASCII patterns' matches by end, then start; then the
+    /// others').
     pub(crate) fn find(&self, n: &Normalized, out: &mut Vec<(u32, u32, u32)>) {
         let from = out.len();
         let bytes = &n.bytes;
-        n.for_each_edge_start(|p| {
-            let w = &bytes[p..];
-            if !self.prefix.may_start(w) {
-                return;
-            }
-            let mut found = |pid: u32, len: usize| {
-                let end = p + len;
-                if n.end_edge(end) {
-                    out.push((end as u32, p as u32, pid));
-                }
-            };
-            for &l in &self.prefix.short {
-                if l <= w.len()
-                    && let Some(&pid) = self.short.get(&(l as u8, pack(&w[..l])))
-                {
-                    found(pid, l);
-                }
-            }
-            if w.len() >= PREFIX_LEN
-                && let Some(&(s, e)) = self.long.get(&pack(&w[..PREFIX_LEN]))
-            {
-                for &pid in &self.group[s as usize..e as usize] {
-                    let pat = &self.text
-                        [self.at[pid as usize] as usize..self.at[pid as usize + 1] as usize];
-                    // Byte by byte: these are short, and the first bytes usually differ.
-                    if w.len() >= pat.len()
-                        && w[PREFIX_LEN..pat.len()]
-                            .iter()
-                            .zip(&pat[PREFIX_LEN..])
-                            .all(|(a, b)| a == b)
-                    {
-                        found(pid, pat.len());
-                    }
-                }
-            }
+        n.for_each_edge_start(|p, next_edge| {
+            self.matches_at(
+                &bytes[p..],
+                next_edge,
+                |l| n.end_edge(p + l),
+                |pid, len| out.push(((p + len) as u32, p as u32, pid)),
+            );
         });
-        out[from..].sort_unstable();
+        let split = self.split;
+        out[from..].sort_unstable_by_key(|&(end, start, pid)| (pid >= split, end, start, pid));
     }
 }

@@ -505,31 +505,47 @@ fn anchored_walks_across_windows() {
 }
 
 proptest::proptest! {
-    /// The prefix filter never skips a start where a pattern begins, whatever follows it.
+    /// The lookup by first bytes offers every pattern that a text starts with, whatever follows it.
     #[test]
-    fn prefix_filter_is_conservative(pick in 0usize..100_000, tail in proptest::collection::vec(proptest::num::u8::ANY, 0..6)) {
+    fn lookup_offers_every_pattern_at_its_start(pick in 0usize..100_000, tail in proptest::collection::vec(proptest::num::u8::ANY, 0..14)) {
         let s = shipped_screener();
-        let pats: Vec<&str> = s.patterns.iter().map(String::as_str).collect();
-        let prefix = search::Prefix::new(&pats);
-        let p = pats[pick % pats.len()];
+        let p = &s.patterns[pick % s.patterns.len()];
+        let pid = s.engine.pid_of(p.as_bytes()).expect("pattern in the engine");
         let mut w = p.as_bytes().to_vec();
         w.extend(tail);
-        proptest::prop_assert!(prefix.may_start(&w));
+        proptest::prop_assert!(s.engine.prefixes_of(&w).contains(&pid));
     }
 }
 
-/// Every pattern, followed by anything or nothing, passes the prefix filter (the exhaustive form of
-/// the property above, over the shipped patterns).
+/// Every pattern, followed by anything or nothing, is offered by the lookup (the exhaustive form of
+/// the property above, over the shipped patterns), and nothing it offers is not a prefix of the text.
 #[test]
-fn prefix_filter_passes_every_pattern() {
+fn lookup_offers_every_pattern_and_only_prefixes() {
     let s = shipped_screener();
-    let pats: Vec<&str> = s.patterns.iter().map(String::as_str).collect();
-    let prefix = search::Prefix::new(&pats);
-    for p in &pats {
-        for tail in [&b""[..], b"x", b" 1", b"\xff\xfe\xfd\xfc"] {
+    for p in &s.patterns {
+        let pid = s
+            .engine
+            .pid_of(p.as_bytes())
+            .expect("pattern in the engine");
+        for tail in [
+            &b""[..],
+            b"x",
+            b" 1",
+            b"\xff\xfe\xfd\xfc",
+            b"abcdefghijklmnop",
+        ] {
             let mut w = p.as_bytes().to_vec();
             w.extend_from_slice(tail);
-            assert!(prefix.may_start(&w), "{p:?}");
+            let offered = s.engine.prefixes_of(&w);
+            assert!(offered.contains(&pid), "{p:?}");
+            for o in offered {
+                let i = s.engine.ids[o as usize] as usize;
+                assert!(
+                    w.starts_with(s.patterns[i].as_bytes()),
+                    "{p:?} offers {:?}",
+                    s.patterns[i]
+                );
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{application, free_port, seed, serve, token, wait_healthy};
+use support::{application, free_port, fresh_pg_database, seed, serve, token, wait_healthy};
 
 mod support;
 
@@ -119,25 +119,9 @@ async fn acknowledged_writes_survive_kill_9_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9_postgres() {
-    let Ok(base) = std::env::var("PWATCH_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "PWATCH_TEST_DATABASE_URL must be set in CI"
-        );
+    let Some(url) = fresh_pg_database("kill").await else {
         return;
     };
-    use sqlx::Connection;
-    let name = format!("pwatch_t_kill_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create");
-    let url = format!("{}/{name}", &base[..base.rfind('/').expect("db name")]);
     burst_then_kill(&url).await;
 }
 

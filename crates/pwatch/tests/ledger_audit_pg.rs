@@ -7,31 +7,15 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{code, free_port, pwatch, seed, serve, show};
+use support::{code, drop_pg_database, free_port, fresh_pg_database, pwatch, seed, serve, show};
 
 mod support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_finds_a_changed_row_on_postgres() {
-    let Ok(base) = std::env::var("PWATCH_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "PWATCH_TEST_DATABASE_URL must be set in CI"
-        );
+    let Some(url) = fresh_pg_database("ledger_audit").await else {
         return;
     };
-    use sqlx::Connection;
-    let name = format!("pwatch_t_ledger_audit_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create");
-    let url = format!("{}/{name}", &base[..base.rfind('/').expect("db name")]);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("log.key").display().to_string();
@@ -71,6 +55,7 @@ async fn audit_finds_a_changed_row_on_postgres() {
 
     // The attacker: the last logged row of a notification (any record if the seed made none) gets another
     // actor, with the append-only trigger disabled for the moment.
+    use sqlx::Connection;
     let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
     let (seq, entity, entity_id, leaf): (i64, String, String, i64) = sqlx::query_as(
         "SELECT a.seq, a.entity, a.entity_id, l.leaf_index FROM audit_log a
@@ -125,8 +110,5 @@ async fn audit_finds_a_changed_row_on_postgres() {
         show(&o)
     );
 
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop");
+    drop_pg_database(&url).await;
 }

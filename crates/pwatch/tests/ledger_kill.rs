@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{application, free_port, pwatch, seed, serve, show, token, wait_healthy};
+use support::{
+    application, free_port, fresh_pg_database, pwatch, seed, serve, show, token, wait_healthy,
+};
 
 mod support;
 
@@ -154,24 +156,8 @@ async fn kill_9_during_appends_leaves_a_consistent_log_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_appends_leaves_a_consistent_log_postgres() {
-    let Ok(base) = std::env::var("PWATCH_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "PWATCH_TEST_DATABASE_URL must be set in CI"
-        );
+    let Some(url) = fresh_pg_database("ledger_kill").await else {
         return;
     };
-    use sqlx::Connection;
-    let name = format!("pwatch_t_ledger_kill_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("drop");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create");
-    let url = format!("{}/{name}", &base[..base.rfind('/').expect("db name")]);
     burst_kill_restart(&url).await;
 }

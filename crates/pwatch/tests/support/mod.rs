@@ -8,6 +8,46 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// A fresh, empty PostgreSQL database named `pwatch_t_<tag>_<pid>` on the server of
+/// `PWATCH_TEST_DATABASE_URL`, as a URL; `None` when that is unset (allowed outside CI only, where the
+/// PostgreSQL half of a test then does not run).
+pub async fn fresh_pg_database(tag: &str) -> Option<String> {
+    let Ok(base) = std::env::var("PWATCH_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "PWATCH_TEST_DATABASE_URL must be set in CI"
+        );
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("pwatch_t_{tag}_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create");
+    Some(format!(
+        "{}/{name}",
+        &base[..base.rfind('/').expect("db name")]
+    ))
+}
+
+/// Drop a database made by [`fresh_pg_database`] (given its URL).
+pub async fn drop_pg_database(url: &str) {
+    use sqlx::Connection;
+    let base = std::env::var("PWATCH_TEST_DATABASE_URL").expect("PWATCH_TEST_DATABASE_URL");
+    let name = &url[url.rfind('/').expect("db name") + 1..];
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("drop");
+}
+
 /// Run `pwatch ARGS` to completion.
 pub fn pwatch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pwatch"))

@@ -9,7 +9,7 @@
 //! is pasted into the page.
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use maud::{Markup, html};
@@ -298,15 +298,5 @@ pub(crate) async fn structure(
     let Some(svg) = svg else {
         return not_found("no such structure or rule match");
     };
-    let mut resp = svg.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    resp
+    super::layout::cacheable(svg, super::layout::SVG, super::layout::CACHE_HOUR)
 }

@@ -10,19 +10,33 @@ use super::{Ctx, Lang, urlenc};
 /// The stylesheet, served from the binary.
 pub(crate) const STYLE: &str = include_str!("style.css");
 
-/// `GET /static/style.css`.
-pub(crate) async fn stylesheet() -> Response {
-    let mut resp = STYLE.into_response();
+/// A response that browsers may cache: `body` with its content type and `Cache-Control: public,
+/// max-age=…` (an hour for what changes with the data, a day for what changes only with the binary).
+pub(crate) fn cacheable(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
+        HeaderValue::from_static(cache_control),
     );
     resp
+}
+
+/// An hour.
+pub(crate) const CACHE_HOUR: &str = "public, max-age=3600";
+/// A day.
+pub(crate) const CACHE_DAY: &str = "public, max-age=86400";
+/// The content type of SVG drawings.
+pub(crate) const SVG: &str = "image/svg+xml";
+
+/// `GET /static/style.css`.
+pub(crate) async fn stylesheet() -> Response {
+    cacheable(STYLE, "text/css; charset=utf-8", CACHE_HOUR)
 }
 
 /// The icon, served from the binary (also as `/favicon.ico`, which browsers ask for by themselves).
@@ -30,17 +44,7 @@ pub(crate) const FAVICON: &str = include_str!("favicon.svg");
 
 /// `GET /static/favicon.svg`, `GET /favicon.ico`.
 pub(crate) async fn favicon() -> Response {
-    let mut resp = FAVICON.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    resp
+    cacheable(FAVICON, SVG, CACHE_DAY)
 }
 
 /// The navigation: (path, message key, needs a session).

@@ -2,7 +2,7 @@
 //! identifiers, the structure drawing, controls on a timeline), the trade check and screening.
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
@@ -325,17 +325,7 @@ pub(crate) async fn structure(State(st): State<AppState>, Path(id): Path<String>
     let Some(svg) = svg else {
         return (StatusCode::NOT_FOUND, "no structure").into_response();
     };
-    let mut resp = svg.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    resp
+    super::layout::cacheable(svg, super::layout::SVG, super::layout::CACHE_DAY)
 }
 
 // ------------------------------------------------------------------------------------------------------

@@ -41,18 +41,16 @@ pub const STATES: [&str; 7] = [
     "withdrawn",
 ];
 
-async fn all_notifications(st: &AppState, viewer: &Viewer) -> Result<Vec<Notification>, AppError> {
+/// Every record a paged store listing returns, 200 at a time, up to [`MAX_RECORDS`].
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, AppError>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = Result<pw_store::Listing<T>, pw_store::StoreError>>,
+{
     let mut out = Vec::new();
     let mut offset = 0;
     loop {
-        let page = st
-            .store
-            .notifications(
-                viewer,
-                &NotificationFilter::default(),
-                Page::new(Some(200), Some(offset))?,
-            )
-            .await?;
+        let page = fetch(Page::new(Some(200), Some(offset))?).await?;
         let n = page.items.len() as i64;
         out.extend(page.items);
         offset += n;
@@ -62,25 +60,14 @@ async fn all_notifications(st: &AppState, viewer: &Viewer) -> Result<Vec<Notific
     }
 }
 
+async fn all_notifications(st: &AppState, viewer: &Viewer) -> Result<Vec<Notification>, AppError> {
+    let filter = NotificationFilter::default();
+    all_pages(|page| st.store.notifications(viewer, &filter, page)).await
+}
+
 async fn all_incidents(st: &AppState, viewer: &Viewer) -> Result<Vec<Incident>, AppError> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = st
-            .store
-            .incidents(
-                viewer,
-                &IncidentFilter::default(),
-                Page::new(Some(200), Some(offset))?,
-            )
-            .await?;
-        let n = page.items.len() as i64;
-        out.extend(page.items);
-        offset += n;
-        if n == 0 || offset >= page.total || offset >= MAX_RECORDS {
-            return Ok(out);
-        }
-    }
+    let filter = IncidentFilter::default();
+    all_pages(|page| st.store.incidents(viewer, &filter, page)).await
 }
 
 fn month(t: &DateTime<Utc>) -> String {

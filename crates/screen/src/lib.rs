@@ -21,6 +21,7 @@
 //! overlapping windows, so memory does not grow with a long record beyond the record itself.
 
 pub mod eval;
+pub mod json_str;
 mod normalize;
 pub mod records;
 mod rules;
@@ -793,29 +794,36 @@ impl Screener {
             * (1.0 - w.report_damping * (1.0 - keep_report));
         let score = (score * 1000.0).round() / 1000.0;
 
+        // The words of `nothing_controlled`'s explanation, written piece by piece: `format!` with
+        // `{:.2}` and `{:?}` costs more than the rest of a benign record's output.
         explanation.clear();
-        let _ = write!(
-            explanation,
-            "BENIGN (score {score:.2}). No controlled substance is named."
-        );
+        explanation.push_str("BENIGN (score ");
+        push_score(explanation, score);
+        explanation.push_str("). No controlled substance is named.");
         if !flags.is_empty() {
             explanation.push_str(" Red flags: ");
+            let mut num = itoa::Buffer::new();
             for (i, &(ci, s, e)) in flags.iter().enumerate() {
                 if i > 0 {
                     explanation.push_str("; ");
                 }
                 let cue = &self.rules.cues[ci as usize];
-                let _ = write!(
-                    explanation,
-                    "{} ({:?} [bytes {s}-{e}]; {})",
-                    cue.label,
-                    String::from_utf8_lossy(&text[s..e]),
-                    cue.cite
-                );
+                explanation.push_str(&cue.label);
+                explanation.push_str(" (");
+                push_debug(explanation, &String::from_utf8_lossy(&text[s..e]));
+                explanation.push_str(" [bytes ");
+                explanation.push_str(num.format(s));
+                explanation.push('-');
+                explanation.push_str(num.format(e));
+                explanation.push_str("]; ");
+                explanation.push_str(&cue.cite);
+                explanation.push(')');
             }
             explanation.push('.');
         }
-        let _ = write!(explanation, " Registry {}.", self.registry_version);
+        explanation.push_str(" Registry ");
+        explanation.push_str(&self.registry_version);
+        explanation.push('.');
 
         out.extend_from_slice(b"\"label\":\"benign\",\"score\":");
         let _ = serde_json::to_writer(&mut *out, &score);
@@ -826,12 +834,16 @@ impl Screener {
             }
             let (head, tail) = &self.flag_json[ci as usize];
             out.extend_from_slice(head);
-            let _ = serde_json::to_writer(&mut *out, &*String::from_utf8_lossy(&text[s..e]));
-            let _ = std::io::Write::write_fmt(out, format_args!(",\"start\":{s},\"end\":{e}"));
+            json_str::write_str(out, &String::from_utf8_lossy(&text[s..e]));
+            let mut num = itoa::Buffer::new();
+            out.extend_from_slice(b",\"start\":");
+            out.extend_from_slice(num.format(s).as_bytes());
+            out.extend_from_slice(b",\"end\":");
+            out.extend_from_slice(num.format(e).as_bytes());
             out.extend_from_slice(tail);
         }
         out.extend_from_slice(b"],\"cues\":[],\"dismissed\":[],\"drugs\":[],\"explanation\":");
-        let _ = serde_json::to_writer(&mut *out, explanation.as_str());
+        json_str::write_str(out, explanation);
         out.extend_from_slice(&self.versions_json);
     }
 
@@ -960,14 +972,29 @@ impl Screener {
             }
             let info = &self.subs[*sub as usize];
             let as_written = slice(c.start, c.end);
-            let how = match *matched_by {
-                "cas" => format!("CAS RN {written}"),
-                "cas-prefix" => format!("the start of CAS RN {written}"),
-                "variant" => format!("a spelling variant of the registry name {written:?}"),
-                other => format!("registry {other} {written:?}"),
-            };
+            let mut how = String::new();
+            match *matched_by {
+                "cas" => how.push_str("CAS RN "),
+                "cas-prefix" => how.push_str("the start of CAS RN "),
+                "variant" => how.push_str("a spelling variant of the registry name "),
+                other => {
+                    how.push_str("registry ");
+                    how.push_str(other);
+                    how.push(' ');
+                }
+            }
+            if matches!(*matched_by, "cas" | "cas-prefix") {
+                how.push_str(written);
+            } else {
+                push_debug(&mut how, written);
+            }
             let mut certainty = "certain";
-            let mut reason = format!("{as_written:?} is {how} of {}", info.name);
+            let mut reason = String::new();
+            push_debug(&mut reason, &as_written);
+            reason.push_str(" is ");
+            reason.push_str(&how);
+            reason.push_str(" of ");
+            reason.push_str(&info.name);
             let cas_word = *matched_by == "cas-prefix" && preceded_by_cas(text, c.start);
             if cas_word {
                 reason = format!(
@@ -1043,7 +1070,8 @@ impl Screener {
             }
             let tier = if info.bulk { "bulk" } else { "watched" };
             if info.bulk {
-                reason.push_str(&format!("; {}", settings.bulk.reason));
+                reason.push_str("; ");
+                reason.push_str(&settings.bulk.reason);
             }
             substances.push(SubstanceHit {
                 id: info.id.clone(),
@@ -1635,6 +1663,39 @@ fn is_smiles_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"()[]=#@+-/\\%.:*".contains(&b)
 }
 
+/// Append `format!("{s:?}")`: directly when `s` is printable ASCII without `"` or a backslash (most matched
+/// spans), where the debug form is the text in quotes.
+fn push_debug(out: &mut String, s: &str) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        let _ = write!(out, "{s:?}");
+    }
+}
+
+/// Append `format!("{score:.2}")` for a score rounded to thousandths (as every score is), from a table
+/// of the thousand and one texts made by `format!` itself, so the rounding is the same.
+fn push_score(out: &mut String, score: f64) {
+    static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let k = (score * 1000.0).round();
+    if (0.0..=1000.0).contains(&k) && k / 1000.0 == score {
+        let texts = TEXTS.get_or_init(|| {
+            (0..=1000)
+                .map(|k| format!("{:.2}", f64::from(k) / 1000.0))
+                .collect()
+        });
+        if let Some(t) = texts.get(k as usize) {
+            out.push_str(t);
+            return;
+        }
+    }
+    let _ = write!(out, "{score:.2}");
+}
+
 fn flag(cue: &Cue, text: String, start: usize, end: usize, quoted: bool) -> FlagHit {
     FlagHit {
         id: cue.id.clone(),
@@ -1674,98 +1735,120 @@ fn explain(
     (offer, report): (f64, f64),
     registry_version: &str,
 ) -> String {
-    let mut out = format!("{} (score {score:.2}). ", label.as_str().to_uppercase());
-    let watched: Vec<&SubstanceHit> = substances.iter().filter(|s| s.tier == "watched").collect();
+    // Written piece by piece (see `push_debug`, `push_score`): the words are those `format!` gave.
+    let mut out = label.as_str().to_uppercase();
+    let mut num = itoa::Buffer::new();
+    let mut bytes = |out: &mut String, s: usize, e: usize| {
+        out.push_str(" [bytes ");
+        out.push_str(num.format(s));
+        out.push('-');
+        out.push_str(num.format(e));
+        out.push(']');
+    };
+    out.push_str(" (score ");
+    push_score(&mut out, score);
+    out.push_str("). ");
     if !drugs.is_empty() {
-        let _ = write!(
-            out,
-            "Controlled drugs named: {}. ",
-            drugs
-                .iter()
-                .map(|d| format!("{:?} [bytes {}-{}]", d.text, d.start, d.end))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        out.push_str("Controlled drugs named: ");
+        for (i, d) in drugs.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            push_debug(&mut out, &d.text);
+            bytes(&mut out, d.start, d.end);
+        }
+        out.push_str(". ");
     }
-    if watched.is_empty() && analogues.is_empty() {
+    let watched = substances.iter().filter(|s| s.tier == "watched");
+    if watched.clone().next().is_none() && analogues.is_empty() {
         out.push_str("No controlled precursor is named");
     } else {
         out.push_str("Substances: ");
-        let parts: Vec<String> = watched
-            .iter()
-            .map(|s| format!("{} [bytes {}-{}]", s.reason, s.start, s.end))
-            .chain(
-                analogues
-                    .iter()
-                    .map(|a| format!("{} [bytes {}-{}]", a.reason, a.start, a.end)),
-            )
-            .collect();
-        out.push_str(&parts.join("; "));
+        let parts = watched
+            .map(|s| (&s.reason, s.start, s.end))
+            .chain(analogues.iter().map(|a| (&a.reason, a.start, a.end)));
+        for (i, (reason, s, e)) in parts.enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(reason);
+            bytes(&mut out, s, e);
+        }
     }
     out.push_str(". ");
-    let bulk: Vec<&SubstanceHit> = substances.iter().filter(|s| s.tier == "bulk").collect();
-    if !bulk.is_empty() {
-        let _ = write!(
-            out,
-            "Also named, not scored: {}. ",
-            bulk.iter()
-                .map(|s| format!("{} ({:?} [bytes {}-{}])", s.name, s.text, s.start, s.end))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    let mut bulk = substances.iter().filter(|s| s.tier == "bulk").peekable();
+    if bulk.peek().is_some() {
+        out.push_str("Also named, not scored: ");
+        for (i, s) in bulk.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&s.name);
+            out.push_str(" (");
+            push_debug(&mut out, &s.text);
+            bytes(&mut out, s.start, s.end);
+            out.push(')');
+        }
+        out.push_str(". ");
     }
     for d in dismissed {
-        let _ = write!(
-            out,
-            "{:?} [bytes {}-{}] {}. ",
-            d.text, d.start, d.end, d.reason
-        );
+        push_debug(&mut out, &d.text);
+        bytes(&mut out, d.start, d.end);
+        out.push(' ');
+        out.push_str(&d.reason);
+        out.push_str(". ");
     }
     if !flags.is_empty() {
-        let _ = write!(
-            out,
-            "Red flags: {}. ",
-            flags
-                .iter()
-                .map(|f| format!(
-                    "{} ({:?} [bytes {}-{}]{}; {})",
-                    f.label,
-                    f.text,
-                    f.start,
-                    f.end,
-                    if f.quoted { ", quoted" } else { "" },
-                    f.source
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+        out.push_str("Red flags: ");
+        for (i, f) in flags.iter().enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&f.label);
+            out.push_str(" (");
+            push_debug(&mut out, &f.text);
+            bytes(&mut out, f.start, f.end);
+            if f.quoted {
+                out.push_str(", quoted");
+            }
+            out.push_str("; ");
+            out.push_str(&f.source);
+            out.push(')');
+        }
+        out.push_str(". ");
     }
     for (kind, title) in [
         (CueKind::Offer, "Offer cues"),
         (CueKind::Report, "Reporting cues"),
     ] {
-        let list: Vec<String> = cues
-            .iter()
-            .filter(|c| c.kind == kind)
-            .map(|c| {
-                format!(
-                    "{} ({:?} [bytes {}-{}]{})",
-                    c.label,
-                    c.text,
-                    c.start,
-                    c.end,
-                    if c.quoted { ", quoted" } else { "" }
-                )
-            })
-            .collect();
-        if !list.is_empty() {
-            let _ = write!(out, "{title}: {}. ", list.join("; "));
+        let mut list = cues.iter().filter(|c| c.kind == kind).peekable();
+        if list.peek().is_none() {
+            continue;
         }
+        out.push_str(title);
+        out.push_str(": ");
+        for (i, c) in list.enumerate() {
+            if i > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(&c.label);
+            out.push_str(" (");
+            push_debug(&mut out, &c.text);
+            bytes(&mut out, c.start, c.end);
+            if c.quoted {
+                out.push_str(", quoted");
+            }
+            out.push(')');
+        }
+        out.push_str(". ");
     }
-    let _ = write!(
-        out,
-        "Offer evidence {offer:.2} against reporting evidence {report:.2}. Registry {registry_version}."
-    );
+    out.push_str("Offer evidence ");
+    push_score(&mut out, offer);
+    out.push_str(" against reporting evidence ");
+    push_score(&mut out, report);
+    out.push_str(". Registry ");
+    out.push_str(registry_version);
+    out.push('.');
     out
 }
 

@@ -16,20 +16,30 @@
 //! - bytes that are not UTF-8 act as separators (the text is never rejected for them).
 //!
 //! [`Normalized::origin`] gives, for each normalised byte, the byte offset in the original text of the
-//! character it came from, so a match is reported as a span of the original.
+//! character it came from, so a match is reported as a span of the original. Origins are kept as runs
+//! (a run of letters copied from the original is one entry, not one per byte): they are asked for only
+//! where something matched, a few times a text, while every byte would pay for writing them.
 //!
 //! The word edges ([`Normalized::at_edges`]) are written as bits while normalising, one per byte that
 //! starts after an edge, so the search visits only those positions. ASCII text (most of it) takes a
-//! loop that copies runs of letters and of digits whole; the tests check it against the normaliser it
-//! replaced (`normalize_reference.rs`), bytes, origins and edges, on obfuscated and random text.
+//! loop that finds and copies runs of letters and of digits eight bytes at a time (word arithmetic on
+//! a `u64`, no per-byte branch); the tests check it against the normaliser it replaced
+//! (`normalize_reference.rs`), bytes, origins and edges, on obfuscated and random text.
 
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
-/// The separator mark, in the top bit of an [`Normalized::origin`] entry.
+/// The separator mark, in the top bit of a run's origin.
 const SEP: u32 = 1 << 31;
 
-/// Largest text that offsets can address (the top bit of a `u32` is the separator mark).
-pub const MAX_TEXT_BYTES: usize = (SEP - 1) as usize;
+/// A run whose bytes all come from the one character at its origin (a non-ASCII character written as
+/// several bytes or letters); without it, byte `i` of the run comes from origin + `i`.
+const SAME: u32 = 1 << 30;
+
+/// Largest text that offsets can address (the top two bits of a `u32` origin are marks).
+pub const MAX_TEXT_BYTES: usize = (SAME - 1) as usize;
+
+/// Bytes of slack past the written ones, for the eight-byte stores of the ASCII loop.
+const SLACK: usize = 8;
 
 /// Class of a normalised byte, for word edges: an ASCII separator (never written: it is dropped),
 /// letter, digit or kept symbol, or a byte of a non-ASCII character.
@@ -72,13 +82,23 @@ fn is_edge(sep: bool, prev: u8, cur: u8) -> bool {
 pub struct Normalized {
     /// The normalised text (UTF-8).
     pub bytes: Vec<u8>,
-    /// For each byte of `bytes`: the original byte offset of its source character, with the top bit set
-    /// when a separator (space, punctuation, invalid byte) was removed just before it.
-    origin: Vec<u32>,
+    /// Where the bytes came from, as runs in ascending order of `at`, the first at 0 (when there are
+    /// bytes); a run covers the bytes up to the next run's `at`. A new run starts at least wherever a
+    /// separator (space, punctuation, invalid byte) was removed just before a byte.
+    runs: Vec<Run>,
     /// Bit `i` (word `i / 64`, bit `i % 64`) is set when there is a word edge before normalised byte
     /// `i` (`i < len`; see [`Normalized::at_edges`]). Written with the bytes, so the search visits only
     /// the set bits instead of testing every byte.
     edges: Vec<u64>,
+}
+
+/// Normalised bytes from `at` on came from original offset `origin & !(SEP | SAME)`, one original byte
+/// per normalised byte, or all from that one character when `SAME` is set; `SEP` when a separator was
+/// removed just before byte `at`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    at: u32,
+    origin: u32,
 }
 
 impl Normalized {
@@ -91,9 +111,10 @@ impl Normalized {
     /// window that starts `base` bytes into a longer text.
     ///
     /// # Panics
-    /// Never on any input; texts longer than [`MAX_TEXT_BYTES`] (2 GiB) are the caller's to refuse.
+    /// Never on any input; texts longer than [`MAX_TEXT_BYTES`] (1 GiB) are the caller's to refuse.
     pub fn fill(&mut self, text: &[u8], base: usize) {
         self.edges.clear();
+        self.runs.clear();
         let mut w = Writer {
             out: self,
             k: 0,
@@ -116,7 +137,6 @@ impl Normalized {
         }
         let k = w.k;
         self.bytes.truncate(k);
-        self.origin.truncate(k);
     }
 
     /// Normalise a pattern (a name, a phrase) the same way as text.
@@ -136,14 +156,45 @@ impl Normalized {
         self.bytes.is_empty()
     }
 
-    /// Original byte offset of normalised byte `i`.
+    /// Index of the run that holds normalised byte `i` (`i < len`, so there is one).
+    #[inline]
+    fn run_index(&self, i: usize) -> usize {
+        self.runs
+            .partition_point(|r| r.at as usize <= i)
+            .saturating_sub(1)
+    }
+
+    /// Original offset of normalised byte `i`, in run `r` (which holds it).
+    #[inline]
+    fn origin_in(&self, r: usize, i: usize) -> usize {
+        let Some(run) = self.runs.get(r) else {
+            return 0;
+        };
+        let o = (run.origin & !(SEP | SAME)) as usize;
+        if run.origin & SAME != 0 {
+            o
+        } else {
+            o + (i - run.at as usize)
+        }
+    }
+
+    /// Original byte offset of normalised byte `i` (`i < len`; 0 past the end).
     pub fn origin(&self, i: usize) -> usize {
-        (self.origin[i] & !SEP) as usize
+        if i >= self.bytes.len() {
+            return 0;
+        }
+        self.origin_in(self.run_index(i), i)
     }
 
     /// Whether a separator was removed just before normalised byte `i` (always true at 0).
     pub fn separated(&self, i: usize) -> bool {
-        i == 0 || self.origin[i] & SEP != 0
+        if i == 0 {
+            return true;
+        }
+        let Some(r) = self.runs.get(self.run_index(i)) else {
+            return false;
+        };
+        r.at as usize == i && r.origin & SEP != 0
     }
 
     /// Whether a match of normalised bytes `start..end` begins and ends at word edges: at each end, either
@@ -204,8 +255,16 @@ impl Normalized {
 
     /// The original span `(start, end)` of normalised bytes `start..end`, given the original text.
     pub fn span(&self, start: usize, end: usize, original: &[u8]) -> (usize, usize) {
-        let s = self.origin(start);
-        let last = self.origin(end - 1);
+        if start >= end || end > self.bytes.len() {
+            return (self.origin(start), self.origin(start));
+        }
+        // One search for the start; the end is a few runs on (a match is a word or two).
+        let mut r = self.run_index(start);
+        let s = self.origin_in(r, start);
+        while self.runs.get(r + 1).is_some_and(|n| (n.at as usize) < end) {
+            r += 1;
+        }
+        let last = self.origin_in(r, end - 1);
         (s, last + char_len(original, last))
     }
 }
@@ -214,7 +273,7 @@ impl Normalized {
 fn char_len(text: &[u8], at: usize) -> usize {
     let Some(&b) = text.get(at) else { return 0 };
     let n = match b {
-        0x00..=0x7f => 1,
+        0x00..=0x7f => return 1,
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
         0xf0..=0xf7 => 4,
@@ -248,9 +307,8 @@ fn ascii_prefix(b: &[u8]) -> usize {
     i
 }
 
-/// Writes normalised bytes at `k`. `out.bytes` and `out.origin` are kept at least `k` long (their
-/// tail past `k` is scratch, cut off at the end of `fill`), `out.edges` long enough for every bit
-/// below their length.
+/// Writes normalised bytes at `k`. `out.bytes` is kept at least `k + SLACK` long (its tail past `k` is
+/// scratch, cut off at the end of `fill`), `out.edges` long enough for every bit below its length.
 struct Writer<'a> {
     out: &'a mut Normalized,
     /// Bytes written.
@@ -265,9 +323,9 @@ impl Writer<'_> {
     /// Room for `n` bytes in all, the edge bits included.
     #[inline]
     fn ensure(&mut self, n: usize) {
+        let n = n + SLACK;
         if self.out.bytes.len() < n {
             self.out.bytes.resize(n, 0);
-            self.out.origin.resize(n, 0);
         }
         let words = n / 64 + 1;
         if self.out.edges.len() < words {
@@ -285,7 +343,15 @@ impl Writer<'_> {
             self.out.edges[k >> 6] |= 1 << (k & 63);
         }
         self.out.bytes[k] = b;
-        self.out.origin[k] = origin as u32 | if self.sep { SEP } else { 0 };
+        // Bytes of one character share its origin: one run for all of them.
+        let origin = origin as u32 | SAME;
+        let last = self.out.runs.last().map(|r| r.origin & !SEP);
+        if self.sep || last != Some(origin) {
+            self.out.runs.push(Run {
+                at: k as u32,
+                origin: origin | if self.sep { SEP } else { 0 },
+            });
+        }
         self.sep = false;
         self.prev = cls;
         self.k = k + 1;
@@ -325,15 +391,16 @@ impl Writer<'_> {
     /// have an edge bit, and none of its digits is leetspeak (each has a digit on one side). A single
     /// digit 0, 1 or 3, or `@`, right after a letter (no separator between) and before an ASCII letter
     /// is leetspeak and written as the letter it stands for (`p1per1done`, `fent@nyl`). Separators are
-    /// dropped, leaving their mark on the next byte.
+    /// dropped, leaving their mark on the next byte. Each piece written is one run of origins.
     fn ascii(&mut self, run: &[u8], at: usize, text: &[u8], base: usize) {
         let mut k = self.k;
         self.ensure(k + run.len());
         let (mut sep, mut prev) = (self.sep, self.prev);
         let out = &mut *self.out;
         let bytes = &mut out.bytes[..];
-        let origin = &mut out.origin[..];
         let edges = &mut out.edges[..];
+        let runs = &mut out.runs;
+        runs.reserve(run.len());
         let mut i = 0;
         while i < run.len() {
             let b = run[i];
@@ -343,53 +410,37 @@ impl Writer<'_> {
                 i += 1;
                 continue;
             }
-            // The run of this class (letters, digits) or the single symbol.
-            let mut j = i + 1;
-            match cls {
-                C_LETTER => {
-                    while j < run.len() && run[j].is_ascii_alphabetic() {
-                        j += 1;
-                    }
+            // The run of this class (letters, digits) or the single symbol, written at `k` (the
+            // eight-byte stores may write past its end, into the slack that `ensure` keeps).
+            let n = match cls {
+                C_LETTER => copy_class::<true>(run, i, &mut bytes[k..]),
+                C_DIGIT => copy_class::<false>(run, i, &mut bytes[k..]),
+                _ => {
+                    bytes[k] = b;
+                    1
                 }
-                C_DIGIT => {
-                    while j < run.len() && run[j].is_ascii_digit() {
-                        j += 1;
-                    }
-                }
-                _ => {}
-            }
-            let (mut o, mut c) = (b, cls);
-            if j == i + 1 && cls != C_LETTER && prev == C_LETTER && !sep {
+            };
+            let mut c = cls;
+            if n == 1 && cls != C_LETTER && prev == C_LETTER && !sep {
                 let next = text.get(at + i + 1 - base).copied();
                 if matches!(b, b'0' | b'1' | b'3' | b'@')
                     && next.is_some_and(|n| n.is_ascii_alphabetic())
                 {
-                    (o, c) = (leet(b), C_LETTER);
+                    bytes[k] = leet(b);
+                    c = C_LETTER;
                 }
             }
             if is_edge(sep, prev, c) {
                 edges[k >> 6] |= 1 << (k & 63);
             }
-            let n = j - i;
-            let first = (at + i) as u32;
-            if n == 1 {
-                bytes[k] = o.to_ascii_lowercase();
-                origin[k] = first | if sep { SEP } else { 0 };
-            } else {
-                for (d, &s) in bytes[k..k + n].iter_mut().zip(&run[i..j]) {
-                    *d = s.to_ascii_lowercase();
-                }
-                for (t, d) in origin[k..k + n].iter_mut().enumerate() {
-                    *d = first + t as u32;
-                }
-                if sep {
-                    origin[k] |= SEP;
-                }
-            }
+            runs.push(Run {
+                at: k as u32,
+                origin: (at + i) as u32 | if sep { SEP } else { 0 },
+            });
             k += n;
             sep = false;
             prev = c;
-            i = j;
+            i += n;
         }
         self.k = k;
         self.sep = sep;
@@ -434,6 +485,55 @@ impl Writer<'_> {
                 }
             }
         });
+    }
+}
+
+/// Copies the run of letters (`LETTERS`, lower-cased) or of digits that starts at `run[i]` (one of
+/// them) to the start of `out`, eight bytes at a time, and returns its length. It may write up to
+/// seven bytes past the run into `out` (the caller's slack), never past `out`'s end.
+///
+/// Per eight-byte word `x` of ASCII bytes, with `l = x | 0x20…` for letters (upper case folded):
+/// adding `0x80 - lo` to each byte sets its top bit when the byte is at least `lo`, adding
+/// `0x80 - hi - 1` when it is above `hi`, and no byte carries into the next (every byte is below
+/// 0x80, so each sum stays below 0x100). The first byte without the mark ends the run.
+#[inline(always)]
+fn copy_class<const LETTERS: bool>(run: &[u8], i: usize, out: &mut [u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let (fold, lo, hi) = if LETTERS {
+        (0x20 * ONES, b'a', b'z')
+    } else {
+        (0, b'0', b'9')
+    };
+    let mut n = 0;
+    loop {
+        let from = i + n;
+        match (run.get(from..from + 8), out.get_mut(n..n + 8)) {
+            (Some(w), Some(o)) => {
+                let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) | fold;
+                let ge = x.wrapping_add(u64::from(0x80 - lo) * ONES);
+                let gt = x.wrapping_add(u64::from(0x80 - hi - 1) * ONES);
+                let inside = ge & !gt & HIGH;
+                o.copy_from_slice(&x.to_le_bytes());
+                let len = (!inside & HIGH).trailing_zeros() as usize / 8;
+                n += len;
+                if len < 8 {
+                    return n;
+                }
+            }
+            _ => {
+                // The last few bytes of the run: one at a time.
+                while let (Some(&b), Some(o)) = (run.get(i + n), out.get_mut(n)) {
+                    let b = if LETTERS { b | 0x20 } else { b };
+                    if !(lo..=hi).contains(&b) {
+                        break;
+                    }
+                    *o = b;
+                    n += 1;
+                }
+                return n;
+            }
+        }
     }
 }
 
@@ -501,7 +601,12 @@ mod tests {
         let r = reference::Normalized::fill(text, base);
         let shown = String::from_utf8_lossy(text);
         assert_eq!(n.bytes, r.bytes, "bytes of {shown:?}");
-        assert_eq!(n.origin, r.origin, "origins of {shown:?}");
+        for i in 0..n.len() {
+            let want = r.origin[i];
+            let got = n.origin(i) as u32 | if n.separated(i) && i > 0 { 1 << 31 } else { 0 };
+            let want = if i == 0 { want & !(1 << 31) } else { want };
+            assert_eq!(got, want, "origin of byte {i} of {shown:?}");
+        }
         for at in 0..=n.len() + 1 {
             assert_eq!(n.edge(at), r.edge(at), "edge at {at} of {shown:?}");
         }

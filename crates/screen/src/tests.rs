@@ -614,3 +614,33 @@ proptest::proptest! {
         assert_same_json(s, &text);
     }
 }
+
+#[test]
+fn score_and_debug_texts_are_those_of_format() {
+    for k in 0..=1000 {
+        let score = f64::from(k) / 1000.0;
+        let mut out = String::new();
+        push_score(&mut out, score);
+        assert_eq!(out, format!("{score:.2}"), "score {score}");
+    }
+    for score in [0.0001, 0.12345, 0.995, 1.5, -0.25, f64::NAN] {
+        let mut out = String::new();
+        push_score(&mut out, score);
+        assert_eq!(out, format!("{score:.2}"), "score {score}");
+    }
+    for t in [
+        "USDT",
+        "safe \"delivery\"",
+        "a\\b",
+        "tab\there",
+        "Envío",
+        "安全",
+        "\u{200b}x",
+        "it's",
+        "",
+    ] {
+        let mut out = String::new();
+        push_debug(&mut out, t);
+        assert_eq!(out, format!("{t:?}"));
+    }
+}

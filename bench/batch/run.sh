@@ -8,7 +8,7 @@
 # missing; 1 GB ≈ 1.78 M listings, so 10 M listings ≈ SIZE_MB=5620). Classification input:
 # bench/out/batch/smiles-${SMILES_N}.csv, the SMILES of bench/out/moses100k.smi (bench/classify/prepare.sh)
 # when present, else the registry's structures repeated (say which in the figures). Runs:
-#   pwatch screen FILE > /dev/null                                  (rayon, every core)
+#   pwatch screen FILE --out /dev/null                              (rayon, every core)
 #   pwatch-batch screen --input FILE --out OUT.parquet              (DataFusion, every core)
 #   pwatch-batch sql "SELECT count(*) … pw_screen(text)['label'] …"  (DataFusion, no output file)
 #   the same two with --cluster, on a local scheduler + 1 executor (concurrency 2), then + 2 executors
@@ -107,7 +107,7 @@ start_cluster() { # N_EXECUTORS CONCURRENCY → sets CLUSTER
 COUNT_SQL="SELECT s['label'] AS label, count(*) AS n FROM (SELECT pw_screen(text) AS s FROM input) GROUP BY 1 ORDER BY 1"
 
 # --- screening ----------------------------------------------------------------------------------------------
-timed pwatch-screen "$RECORDS" "$PWATCH" screen "$JSONL"
+timed pwatch-screen "$RECORDS" "$PWATCH" screen "$JSONL" --out /dev/null
 timed batch-screen-local "$RECORDS" "$BATCH" screen --quiet --input "$JSONL" --out "$OUT/screened.parquet"
 timed batch-count-local "$RECORDS" "$BATCH" sql --quiet --table "input=$JSONL" "$COUNT_SQL"
 start_cluster 1 2

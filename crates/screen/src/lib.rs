@@ -802,20 +802,14 @@ impl Screener {
         explanation.push_str("). No controlled substance is named.");
         if !flags.is_empty() {
             explanation.push_str(" Red flags: ");
-            let mut num = itoa::Buffer::new();
             for (i, &(ci, s, e)) in flags.iter().enumerate() {
                 if i > 0 {
                     explanation.push_str("; ");
                 }
                 let cue = &self.rules.cues[ci as usize];
-                explanation.push_str(&cue.label);
-                explanation.push_str(" (");
-                push_debug(explanation, &String::from_utf8_lossy(&text[s..e]));
-                explanation.push_str(" [bytes ");
-                explanation.push_str(num.format(s));
-                explanation.push('-');
-                explanation.push_str(num.format(e));
-                explanation.push_str("]; ");
+                let span = String::from_utf8_lossy(&text[s..e]);
+                push_finding(explanation, &cue.label, &span, (s, e), false);
+                explanation.push_str("; ");
                 explanation.push_str(&cue.cite);
                 explanation.push(')');
             }
@@ -1663,6 +1657,34 @@ fn is_smiles_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"()[]=#@+-/\\%.:*".contains(&b)
 }
 
+/// Append ` [bytes S-E]`.
+fn push_bytes(out: &mut String, start: usize, end: usize) {
+    let mut num = itoa::Buffer::new();
+    out.push_str(" [bytes ");
+    out.push_str(num.format(start));
+    out.push('-');
+    out.push_str(num.format(end));
+    out.push(']');
+}
+
+/// Append the opening of a finding in an explanation: `LABEL ("TEXT" [bytes S-E]`, and `, quoted` when
+/// the text was inside quotation marks; the caller closes it.
+fn push_finding(
+    out: &mut String,
+    label: &str,
+    text: &str,
+    (start, end): (usize, usize),
+    quoted: bool,
+) {
+    out.push_str(label);
+    out.push_str(" (");
+    push_debug(out, text);
+    push_bytes(out, start, end);
+    if quoted {
+        out.push_str(", quoted");
+    }
+}
+
 /// Append `format!("{s:?}")`: directly when `s` is printable ASCII without `"` or a backslash (most matched
 /// spans), where the debug form is the text in quotes.
 fn push_debug(out: &mut String, s: &str) {
@@ -1737,14 +1759,6 @@ fn explain(
 ) -> String {
     // Written piece by piece (see `push_debug`, `push_score`): the words are those `format!` gave.
     let mut out = label.as_str().to_uppercase();
-    let mut num = itoa::Buffer::new();
-    let mut bytes = |out: &mut String, s: usize, e: usize| {
-        out.push_str(" [bytes ");
-        out.push_str(num.format(s));
-        out.push('-');
-        out.push_str(num.format(e));
-        out.push(']');
-    };
     out.push_str(" (score ");
     push_score(&mut out, score);
     out.push_str("). ");
@@ -1755,7 +1769,7 @@ fn explain(
                 out.push_str(", ");
             }
             push_debug(&mut out, &d.text);
-            bytes(&mut out, d.start, d.end);
+            push_bytes(&mut out, d.start, d.end);
         }
         out.push_str(". ");
     }
@@ -1772,7 +1786,7 @@ fn explain(
                 out.push_str("; ");
             }
             out.push_str(reason);
-            bytes(&mut out, s, e);
+            push_bytes(&mut out, s, e);
         }
     }
     out.push_str(". ");
@@ -1786,14 +1800,14 @@ fn explain(
             out.push_str(&s.name);
             out.push_str(" (");
             push_debug(&mut out, &s.text);
-            bytes(&mut out, s.start, s.end);
+            push_bytes(&mut out, s.start, s.end);
             out.push(')');
         }
         out.push_str(". ");
     }
     for d in dismissed {
         push_debug(&mut out, &d.text);
-        bytes(&mut out, d.start, d.end);
+        push_bytes(&mut out, d.start, d.end);
         out.push(' ');
         out.push_str(&d.reason);
         out.push_str(". ");
@@ -1804,13 +1818,7 @@ fn explain(
             if i > 0 {
                 out.push_str("; ");
             }
-            out.push_str(&f.label);
-            out.push_str(" (");
-            push_debug(&mut out, &f.text);
-            bytes(&mut out, f.start, f.end);
-            if f.quoted {
-                out.push_str(", quoted");
-            }
+            push_finding(&mut out, &f.label, &f.text, (f.start, f.end), f.quoted);
             out.push_str("; ");
             out.push_str(&f.source);
             out.push(')');
@@ -1831,13 +1839,7 @@ fn explain(
             if i > 0 {
                 out.push_str("; ");
             }
-            out.push_str(&c.label);
-            out.push_str(" (");
-            push_debug(&mut out, &c.text);
-            bytes(&mut out, c.start, c.end);
-            if c.quoted {
-                out.push_str(", quoted");
-            }
+            push_finding(&mut out, &c.label, &c.text, (c.start, c.end), c.quoted);
             out.push(')');
         }
         out.push_str(". ");

@@ -210,6 +210,17 @@ fn strings(array: &ArrayRef) -> Result<Vec<Option<&str>>> {
     })
 }
 
+/// The error for a text longer than a screening can address (its offsets are 30-bit), or `None`.
+fn too_long(text: &str) -> Option<String> {
+    (text.len() > pw_screen::MAX_TEXT_BYTES).then(|| {
+        format!(
+            "text of {} bytes is longer than the {} bytes one screening can address; split it",
+            text.len(),
+            pw_screen::MAX_TEXT_BYTES
+        )
+    })
+}
+
 /// Run `f`, turning a panic into an error message (one bad record must not fail a whole job).
 fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
@@ -503,10 +514,11 @@ fn screen_array(engine: &Engine, texts: &[Option<&str>]) -> Result<ArrayRef> {
     SCRATCH.with_borrow_mut(|scratch| -> Result<()> {
         for text in texts {
             valid.push(text.is_some());
-            let result = text.map(|t| {
-                guarded("screening this record", || {
+            let result = text.map(|t| match too_long(t) {
+                Some(e) => Err(e),
+                None => guarded("screening this record", || {
                     screener.screen_with(t.as_bytes(), scratch)
-                })
+                }),
             });
             match &result {
                 Some(Ok(s)) => {
@@ -628,9 +640,12 @@ fn screen_json_array(engine: &Engine, texts: &[Option<&str>]) -> ArrayRef {
             };
             buf.clear();
             buf.push(b'{');
-            let done = guarded("screening this record", || {
-                screener.screen_json(t.as_bytes(), scratch, &mut buf)
-            });
+            let done = match too_long(t) {
+                Some(e) => Err(e),
+                None => guarded("screening this record", || {
+                    screener.screen_json(t.as_bytes(), scratch, &mut buf)
+                }),
+            };
             match done {
                 // serde_json writes UTF-8.
                 Ok(_) => out.append_value(String::from_utf8_lossy(&buf)),

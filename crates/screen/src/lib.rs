@@ -1704,7 +1704,7 @@ fn push_debug(out: &mut String, s: &str) {
 fn push_score(out: &mut String, score: f64) {
     static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let k = (score * 1000.0).round();
-    if (0.0..=1000.0).contains(&k) && k / 1000.0 == score {
+    if (0.0..=1000.0).contains(&k) && k / 1000.0 == score && score.is_sign_positive() {
         let texts = TEXTS.get_or_init(|| {
             (0..=1000)
                 .map(|k| format!("{:.2}", f64::from(k) / 1000.0))

@@ -490,7 +490,7 @@ impl Writer<'_> {
 
 /// Copies the run of letters (`LETTERS`, lower-cased) or of digits that starts at `run[i]` (one of
 /// them) to the start of `out`, eight bytes at a time, and returns its length. It may write up to
-/// seven bytes past the run into `out` (the caller's slack), never past `out`'s end.
+/// eight bytes past the run into `out` (the caller's slack), never past `out`'s end.
 ///
 /// Per eight-byte word `x` of ASCII bytes, with `l = x | 0x20…` for letters (upper case folded):
 /// adding `0x80 - lo` to each byte sets its top bit when the byte is at least `lo`, adding

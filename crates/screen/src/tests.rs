@@ -623,7 +623,7 @@ fn score_and_debug_texts_are_those_of_format() {
         push_score(&mut out, score);
         assert_eq!(out, format!("{score:.2}"), "score {score}");
     }
-    for score in [0.0001, 0.12345, 0.995, 1.5, -0.25, f64::NAN] {
+    for score in [0.0001, 0.12345, 0.995, 1.5, -0.25, -0.0, f64::NAN] {
         let mut out = String::new();
         push_score(&mut out, score);
         assert_eq!(out, format!("{score:.2}"), "score {score}");

@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use pw_screen::{Rules, Screener};
+use pw_screen::{Rules, Scratch, Screener};
 
 fn screener() -> &'static Screener {
     static S: OnceLock<Screener> = OnceLock::new();
@@ -31,5 +31,13 @@ fuzz_target!(|data: &[u8]| {
     for (start, end, text) in spans {
         assert!(start < end && end <= data.len(), "span {start}..{end} of {}", data.len());
         assert_eq!(&String::from_utf8_lossy(&data[start..end]), text);
+    }
+    // A text already known to be UTF-8 gives the same JSON.
+    if let Ok(valid) = std::str::from_utf8(data) {
+        let (mut bytes, mut string) = (Vec::new(), Vec::new());
+        let mut scratch = Scratch::default();
+        screener().screen_json(data, &mut scratch, &mut bytes);
+        screener().screen_json_str(valid, &mut scratch, &mut string);
+        assert_eq!(bytes, string);
     }
 });

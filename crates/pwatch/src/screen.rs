@@ -4,9 +4,10 @@
 //! `CHUNK_BYTES` bytes, whichever comes first; the lines of a chunk in one buffer), the chunk is screened
 //! on every core (rayon, one [`Scratch`] per worker, `GROUP` records per job, each job writing its
 //! lines into one reused buffer; JSON is read on the workers, borrowing the text from the line when it
-//! has no escapes), and its lines are written in input order before the next chunk is taken. At most
-//! two chunks wait in the channel and emptied chunks go back to the reader, so memory stays constant
-//! whatever the input size.
+//! has no escapes), and its lines are handed to a writer thread, which writes them in input order while
+//! the next chunk is screened. At most two chunks wait for the workers and one for the writer, and
+//! emptied chunks and group buffers go back to be refilled, so memory stays constant whatever the
+//! input size.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -17,7 +18,7 @@ use std::sync::mpsc;
 
 use anyhow::Context;
 use pw_screen::records::{ChunkItem, Format, LineChunk, Options, Reader};
-use pw_screen::{Label, Scratch, Screener};
+use pw_screen::{Label, Scratch, Screener, json_str};
 use rayon::prelude::*;
 
 const CHUNK_RECORDS: usize = 4096;
@@ -28,6 +29,8 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 const CHUNK_BYTES: usize = 4 << 20;
+/// Bytes of the output buffer (see `screen_files`).
+const OUT_BUFFER: usize = 16 << 10;
 
 /// What `pwatch screen` was asked.
 pub(crate) struct ScreenArgs {
@@ -45,11 +48,13 @@ struct Counts {
 }
 
 pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Result<ExitCode> {
-    let sink: Box<dyn Write> = match &args.out {
+    let sink: Box<dyn Write + Send> = match &args.out {
         Some(p) => Box::new(File::create(p).with_context(|| format!("creating {}", p.display()))?),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::stdout()),
     };
-    let mut out = BufWriter::with_capacity(1 << 20, sink);
+    // Small: the screened lines are written a group at a time, each group's buffer larger than this,
+    // so they go straight to the sink instead of being copied through it.
+    let mut out = BufWriter::with_capacity(OUT_BUFFER, sink);
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_style(
         indicatif::ProgressStyle::with_template(
@@ -139,7 +144,7 @@ fn screen_stream<R: BufRead + Send>(
     options: &Options,
     file_field: Option<&str>,
     name: &str,
-    out: &mut impl Write,
+    out: &mut (impl Write + Send),
     counts: &mut Counts,
     progress: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
@@ -160,8 +165,22 @@ fn screen_stream<R: BufRead + Send>(
                 }
             }
         });
-        let mut groups: Vec<Group> = Vec::new();
+        // Screened chunks go to a writer thread (their lines written straight from the groups'
+        // buffers, in order), so the workers take the next chunk while one is written; the emptied
+        // group lists come back to be refilled.
+        let (done_tx, done_rx) = mpsc::sync_channel::<(Vec<Group>, usize)>(1);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<Group>>();
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for (groups, n) in done_rx {
+                for g in &groups[..n] {
+                    out.write_all(&g.out)?;
+                }
+                let _ = free_tx.send(groups);
+            }
+            out.flush()
+        });
         for chunk in rx {
+            let mut groups = free_rx.try_recv().unwrap_or_default();
             let n = chunk.items.len().div_ceil(GROUP);
             if groups.len() < n {
                 groups.resize_with(n, Group::default);
@@ -181,8 +200,8 @@ fn screen_stream<R: BufRead + Send>(
                         }
                     });
                 });
+            let _ = back_tx.send(chunk);
             for g in &groups[..n] {
-                out.write_all(&g.out)?;
                 counts.records += g.by_label.iter().sum::<usize>();
                 for (c, n) in counts.by_label.iter_mut().zip(g.by_label) {
                     *c += n;
@@ -197,8 +216,15 @@ fn screen_stream<R: BufRead + Send>(
                 }
             }
             progress.set_position(counts.records as u64);
-            let _ = back_tx.send(chunk);
+            if done_tx.send((groups, n)).is_err() {
+                // The writer stopped on an error: it is reported below.
+                break;
+            }
         }
+        drop(done_tx);
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
         Ok(())
     })
 }
@@ -215,14 +241,15 @@ fn screen_item(
     scratch: &mut Scratch,
     g: &mut Group,
 ) {
-    let (line, id, text): (u64, Option<Cow<str>>, Cow<[u8]>) = match item {
+    // JSON texts are UTF-8 (checked when the line was read): the screener need not check them again.
+    let (line, id, text): (u64, Option<Cow<str>>, Result<Cow<str>, &[u8]>) = match item {
         ChunkItem::Line {
             line,
             start,
             end,
             json: true,
         } => match pw_screen::records::json_line(&buf[*start..*end], *line, options) {
-            Ok(r) => (*line, r.id, r.text),
+            Ok(r) => (*line, r.id, Ok(r.text)),
             Err(m) => {
                 g.malformed
                     .push(format!("{name}:{}: {}", m.line, m.message));
@@ -231,12 +258,8 @@ fn screen_item(
         },
         ChunkItem::Line {
             line, start, end, ..
-        } => (*line, None, Cow::Borrowed(&buf[*start..*end])),
-        ChunkItem::Record(r) => (
-            r.line,
-            Some(Cow::Borrowed(r.id.as_str())),
-            Cow::Borrowed(&r.text),
-        ),
+        } => (*line, None, Err(&buf[*start..*end])),
+        ChunkItem::Record(r) => (r.line, Some(Cow::Borrowed(r.id.as_str())), Err(&r.text)),
         ChunkItem::Malformed(m) => {
             g.malformed
                 .push(format!("{name}:{}: {}", m.line, m.message));
@@ -245,18 +268,23 @@ fn screen_item(
     };
     // `{"id", "line", ["file",] ...the screening}` and a newline.
     let o = &mut g.out;
+    let mut num = itoa::Buffer::new();
     o.extend_from_slice(b"{\"id\":");
-    let _ = match &id {
-        Some(id) => serde_json::to_writer(&mut *o, id.as_ref()),
-        None => serde_json::to_writer(&mut *o, &line.to_string()),
-    };
-    let _ = write!(o, ",\"line\":{line}");
+    match &id {
+        Some(id) => json_str::write_str(o, id),
+        None => json_str::write_str(o, num.format(line)),
+    }
+    o.extend_from_slice(b",\"line\":");
+    o.extend_from_slice(num.format(line).as_bytes());
     if let Some(f) = file {
         o.extend_from_slice(b",\"file\":");
-        let _ = serde_json::to_writer(&mut *o, f);
+        json_str::write_str(o, f);
     }
     o.push(b',');
-    let label = screener.screen_json(&text, scratch, o);
+    let label = match &text {
+        Ok(t) => screener.screen_json_str(t, scratch, o),
+        Err(t) => screener.screen_json(t, scratch, o),
+    };
     o.push(b'\n');
     g.by_label[label as usize] += 1;
 }

@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .enumerate()
             .filter_map(|(i, l)| json_line(l, i as u64 + 1, &opts).ok())
-            .map(|r| r.text.into_owned())
+            .map(|r| r.text.into_owned().into_bytes())
             .collect();
         let t = Instant::now();
         let mut n = Normalized::new();
@@ -115,7 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 None => serde_json::to_writer(&mut buf, &line.to_string())?,
             }
             write!(buf, ",\"line\":{line},")?;
-            let label = screener.screen_json(&r.text, &mut scratch, &mut buf);
+            let label = screener.screen_json_str(&r.text, &mut scratch, &mut buf);
             labels[label as usize] += 1;
             buf.push(b'\n');
             if i % 64 == 63 {

@@ -315,6 +315,8 @@ pub struct Scratch {
     hits: Vec<RawHit>,
     /// Matches of one automaton in one window: `(end, start, pattern)`, normalised offsets.
     found: Vec<(u32, u32, u32)>,
+    /// The search's word starts that pass its filters (see `search::Engine::find`).
+    starts: Vec<u64>,
     /// The explanation of a benign screening, written as JSON by `screen_json`.
     explanation: String,
     /// First quantity (number with a unit) found: original span.
@@ -705,7 +707,7 @@ impl Screener {
 
     /// [`Screener::screen`] with reusable buffers.
     pub fn screen_with(&self, text: &[u8], scratch: &mut Scratch) -> Screening {
-        self.collect(text, scratch);
+        self.collect(text, None, scratch);
         self.read(text, &scratch.hits, scratch.quantity)
     }
 
@@ -714,7 +716,23 @@ impl Screener {
     /// of its own and a comma first. Texts that name nothing controlled (most) are written without
     /// building the `Screening`.
     pub fn screen_json(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u8>) -> Label {
-        self.collect(text, scratch);
+        self.screen_json_in(text, None, scratch, out)
+    }
+
+    /// [`Screener::screen_json`] of a text known to be UTF-8 (read from JSON, say): the same bytes,
+    /// without checking the text again.
+    pub fn screen_json_str(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<u8>) -> Label {
+        self.screen_json_in(text.as_bytes(), Some(text), scratch, out)
+    }
+
+    fn screen_json_in(
+        &self,
+        text: &[u8],
+        valid: Option<&str>,
+        scratch: &mut Scratch,
+        out: &mut Vec<u8>,
+    ) -> Label {
+        self.collect(text, valid, scratch);
         if self.names_something(text, &scratch.hits) {
             let s = self.read(text, &scratch.hits, scratch.quantity);
             let at = out.len();
@@ -842,7 +860,8 @@ impl Screener {
     }
 
     /// Find every pattern match at word edges, window by window, with original offsets.
-    fn collect(&self, text: &[u8], scratch: &mut Scratch) {
+    /// `valid`: the same text when the caller knows it is UTF-8, so that it is not checked again.
+    fn collect(&self, text: &[u8], valid: Option<&str>, scratch: &mut Scratch) {
         scratch.hits.clear();
         scratch.quantity = None;
         let mut from = 0usize;
@@ -850,13 +869,16 @@ impl Screener {
             let owned_end = (from + WINDOW).min(text.len());
             let ws = char_floor(text, from.saturating_sub(OVERLAP));
             let we = char_ceil(text, (owned_end + OVERLAP).min(text.len()));
-            scratch.norm.fill(&text[ws..we], ws);
+            match valid.and_then(|v| v.get(ws..we)) {
+                Some(v) => scratch.norm.fill_str(v, ws),
+                None => scratch.norm.fill(&text[ws..we], ws),
+            }
             let n = &scratch.norm;
             // Every match at word edges, overlapping ones included (a name inside a longer name is
             // dropped later, and a context phrase may contain the abbreviation it explains).
             let engine = &self.engine;
             scratch.found.clear();
-            engine.find(n, &mut scratch.found);
+            engine.find(n, &mut scratch.found, &mut scratch.starts);
             for &(end, start, pid) in &scratch.found {
                 let (s, e) = n.span(start as usize, end as usize, text);
                 // Each window owns the matches that start in it.
@@ -1654,8 +1676,26 @@ fn smiles_candidates(text: &[u8]) -> Vec<(usize, usize)> {
 }
 
 fn is_smiles_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"()[]=#@+-/\\%.:*".contains(&b)
+    SMILES_BYTE[usize::from(b)]
 }
+
+/// [`is_smiles_byte`] by byte: ASCII letters and digits and `()[]=#@+-/\%.:*`.
+const SMILES_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric();
+        i += 1;
+    }
+    let symbols = b"()[]=#@+-/\\%.:*";
+    let mut j = 0;
+    while j < symbols.len() {
+        t[symbols[j] as usize] = true;
+        j += 1;
+    }
+    t
+};
 
 /// Append ` [bytes S-E]`.
 fn push_bytes(out: &mut String, start: usize, end: usize) {

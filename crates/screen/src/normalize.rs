@@ -71,7 +71,8 @@ const CLASS: [u8; 256] = {
 
 /// Whether there is a word edge between two written bytes of classes `prev` and `cur` (`sep`: a
 /// separator was removed between them): a separator, a change of class, a symbol, or a non-ASCII byte
-/// on either side (Chinese has no word edges). See [`Normalized::at_edges`].
+/// on either side (Chinese has no word edges), except before a UTF-8 continuation byte (the caller's
+/// test: no match starts or ends inside a character). See [`Normalized::at_edges`].
 #[inline(always)]
 fn is_edge(sep: bool, prev: u8, cur: u8) -> bool {
     sep | (prev != cur) | (cur >= C_SYMBOL)
@@ -113,6 +114,32 @@ impl Normalized {
     /// # Panics
     /// Never on any input; texts longer than [`MAX_TEXT_BYTES`] (1 GiB) are the caller's to refuse.
     pub fn fill(&mut self, text: &[u8], base: usize) {
+        if let Ok(valid) = std::str::from_utf8(text) {
+            return self.fill_str(valid, base);
+        }
+        let mut w = self.writer(text.len());
+        for chunk in text.utf8_chunks() {
+            let valid = chunk.valid();
+            let start = valid.as_ptr() as usize - text.as_ptr() as usize + base;
+            w.str(valid, start, text, base);
+            if !chunk.invalid().is_empty() {
+                w.sep = true;
+            }
+        }
+        let k = w.k;
+        self.bytes.truncate(k);
+    }
+
+    /// [`Normalized::fill`] of a text known to be UTF-8 (the same result, without checking it again).
+    pub fn fill_str(&mut self, text: &str, base: usize) {
+        let mut w = self.writer(text.len());
+        w.str(text, base, text.as_bytes(), base);
+        let k = w.k;
+        self.bytes.truncate(k);
+    }
+
+    /// A writer at the start of this emptied buffer, with room for a text of `len` bytes.
+    fn writer(&mut self, len: usize) -> Writer<'_> {
         self.edges.clear();
         self.runs.clear();
         let mut w = Writer {
@@ -122,21 +149,8 @@ impl Normalized {
             prev: C_SEP,
         };
         // Every ASCII byte gives at most one byte: room for all of them up front.
-        w.ensure(text.len());
-        if let Ok(valid) = std::str::from_utf8(text) {
-            w.str(valid, base, text, base);
-        } else {
-            for chunk in text.utf8_chunks() {
-                let valid = chunk.valid();
-                let start = valid.as_ptr() as usize - text.as_ptr() as usize + base;
-                w.str(valid, start, text, base);
-                if !chunk.invalid().is_empty() {
-                    w.sep = true;
-                }
-            }
-        }
-        let k = w.k;
-        self.bytes.truncate(k);
+        w.ensure(len);
+        w
     }
 
     /// Normalise a pattern (a name, a phrase) the same way as text.
@@ -199,8 +213,8 @@ impl Normalized {
 
     /// Whether a match of normalised bytes `start..end` begins and ends at word edges: at each end, either
     /// a separator, the text's edge, a change between letters and digits, or a non-Latin character
-    /// (Chinese has no word edges). So `ship` does not match inside `relationship` and `npp` not inside
-    /// `snpp`, while `kg` matches in `120kg`.
+    /// (Chinese has no word edges), never inside a character. So `ship` does not match inside
+    /// `relationship` and `npp` not inside `snpp`, while `kg` matches in `120kg`.
     pub fn at_edges(&self, start: usize, end: usize) -> bool {
         if start >= end || end > self.bytes.len() {
             return false;
@@ -339,7 +353,8 @@ impl Writer<'_> {
         let k = self.k;
         self.ensure(k + 1);
         let cls = CLASS[b as usize];
-        if is_edge(self.sep, self.prev, cls) {
+        // A continuation byte is inside a character: no match starts or ends there.
+        if is_edge(self.sep, self.prev, cls) && !(0x80..0xc0).contains(&b) {
             self.out.edges[k >> 6] |= 1 << (k & 63);
         }
         self.out.bytes[k] = b;
@@ -626,6 +641,23 @@ mod tests {
             .collect();
         let got: Vec<(usize, usize)> = starts.iter().map(|&(p, d)| (p, d.min(64))).collect();
         assert_eq!(got, want, "edge starts and distances of {shown:?}");
+        // The same from a text already known to be UTF-8.
+        if let Ok(valid) = std::str::from_utf8(text) {
+            let mut m = Normalized::new();
+            m.fill(b"stale \xe5\xae\x89 bytes 42", 3);
+            m.fill_str(valid, base);
+            assert_eq!(
+                (&m.bytes, &m.runs),
+                (&n.bytes, &n.runs),
+                "fill_str of {shown:?}"
+            );
+            let words = n.len().div_ceil(64);
+            assert_eq!(
+                m.edges[..words],
+                n.edges[..words],
+                "fill_str edges of {shown:?}"
+            );
+        }
     }
 
     #[test]

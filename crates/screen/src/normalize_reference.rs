@@ -66,6 +66,9 @@ impl Normalized {
             return true;
         }
         let (a, b) = (self.bytes[at - 1], self.bytes[at]);
+        if (0x80..0xc0).contains(&b) {
+            return false;
+        }
         if a >= 0x80 || b >= 0x80 {
             return true;
         }

@@ -245,17 +245,18 @@ impl Engine {
     }
 
     /// Calls `found(pattern, len)` for every pattern that `w` starts with and that ends at a word
-    /// edge. `next_edge` is the distance from the start of `w` to the next word edge after it (at
+    /// edge, looking at the long patterns when bit 0 of `pass` is set, the short ones when bit 1 is. `next_edge` is the distance from the start of `w` to the next word edge after it (at
     /// least 1; `w.len()` or more at the end), `edge(l)` whether there is one `l` bytes in.
     #[inline(always)]
     fn matches_at(
         &self,
         w: &[u8],
         next_edge: usize,
+        pass: u64,
         edge: impl Fn(usize) -> bool,
         mut found: impl FnMut(u32, usize),
     ) {
-        if w.len() >= PREFIX_LEN {
+        if pass & 1 != 0 && w.len() >= PREFIX_LEN {
             let key = long_key(w);
             let bit = long_bit(key);
             if self.long_filter[bit / 64] & (1 << (bit % 64)) != 0 {
@@ -265,7 +266,7 @@ impl Engine {
         // A pattern of one to three bytes must end at an edge: none is looked up when the next edge is
         // further away (the common case: a word of four letters or more), or when no short pattern
         // begins with the first two bytes.
-        if next_edge >= PREFIX_LEN {
+        if pass & 2 == 0 || next_edge >= PREFIX_LEN {
             return;
         }
         let (b0, b1) = (w[0], w.get(1).copied().unwrap_or(0));
@@ -314,7 +315,7 @@ impl Engine {
     #[cfg(test)]
     pub(crate) fn prefixes_of(&self, w: &[u8]) -> Vec<u32> {
         let mut out = Vec::new();
-        self.matches_at(w, 1, |_| true, |pid, _| out.push(pid));
+        self.matches_at(w, 1, 3, |_| true, |pid, _| out.push(pid));
         out
     }
 
@@ -328,18 +329,50 @@ impl Engine {
 
     /// Every match at word edges in `n`: `(end, start, pattern)` appended to `out`, in the order of the
     /// unanchored overlapping searches (the ASCII patterns' matches by end, then start; then the
-    /// others').
-    pub(crate) fn find(&self, n: &Normalized, out: &mut Vec<(u32, u32, u32)>) {
+    /// others'). `starts` is scratch space.
+    ///
+    /// Two passes: the first tests every word start against the long-key filter and the short pairs
+    /// without a branch on the outcome, keeping the starts that pass (about a quarter) in `starts`; the
+    /// second looks those up. Whether a start passes is as good as random, so a branch on it would be
+    /// mispredicted often, and most starts would pay for it.
+    pub(crate) fn find(
+        &self,
+        n: &Normalized,
+        out: &mut Vec<(u32, u32, u32)>,
+        starts: &mut Vec<u64>,
+    ) {
         let from = out.len();
         let bytes = &n.bytes;
+        let len = bytes.len();
+        if starts.len() < len {
+            starts.resize(len, 0);
+        }
+        let keep = &mut starts[..];
+        let mut kept = 0usize;
         n.for_each_edge_start(|p, next_edge| {
-            self.matches_at(
-                &bytes[p..],
-                next_edge,
-                |l| n.end_edge(p + l),
-                |pid, len| out.push(((p + len) as u32, p as u32, pid)),
-            );
+            // Bit 0: the long-key filter passes; bit 1: a short pattern may end at an edge here. Both
+            // are set near the end of the text, where the second pass checks properly.
+            let pass = match bytes.get(p..p + PREFIX_LEN) {
+                Some(w) => {
+                    let bit = long_bit(long_key(w));
+                    let long = (self.long_filter[bit / 64] >> (bit % 64)) & 1;
+                    let pair = self.short_pairs[usize::from(w[0] & 63)] >> (w[1] & 63);
+                    long | ((pair & u64::from(next_edge < PREFIX_LEN)) & 1) << 1
+                }
+                None => 3,
+            };
+            if let Some(slot) = keep.get_mut(kept) {
+                *slot = p as u64 | (next_edge as u64) << 32 | pass << 48;
+            }
+            kept += usize::from(pass != 0);
         });
+        for &s in &starts[..kept] {
+            let p = (s & 0xffff_ffff) as usize;
+            let next_edge = ((s >> 32) & 0xffff) as usize;
+            let w = &bytes[p..];
+            let found = |pid: u32, len: usize| out.push(((p + len) as u32, p as u32, pid));
+            self.matches_at(w, next_edge, s >> 48, |l| n.end_edge(p + l), found);
+        }
         let split = self.split;
         out[from..].sort_unstable_by_key(|&(end, start, pid)| (pid >= split, end, start, pid));
     }

@@ -25,6 +25,7 @@ pub mod json_str;
 mod normalize;
 pub mod records;
 mod rules;
+mod screening_json;
 mod search;
 
 use std::fmt::Write as _;
@@ -735,11 +736,7 @@ impl Screener {
         self.collect(text, valid, scratch);
         if self.names_something(text, &scratch.hits) {
             let s = self.read(text, &scratch.hits, scratch.quantity);
-            let at = out.len();
-            // Writing into a Vec cannot fail; the Screening has no map with non-string keys.
-            if serde_json::to_writer(&mut *out, &s).is_ok() && out.len() > at {
-                out.remove(at);
-            }
+            screening_json::write_screening_tail(out, &s);
             return s.label;
         }
         self.benign_json(
@@ -1725,18 +1722,26 @@ fn push_finding(
     }
 }
 
-/// Append `format!("{s:?}")`: directly when `s` is printable ASCII without `"` or a backslash (most matched
-/// spans), where the debug form is the text in quotes.
+/// Append `format!("{s:?}")`: directly when every character of `s` is one that `{:?}` writes as it is
+/// (most matched spans: printable ASCII other than `"` and the backslash, CJK ideographs, CJK
+/// punctuation, full-width forms), where the debug form is the text in quotes.
 fn push_debug(out: &mut String, s: &str) {
-    if s.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
+    if s.chars().all(debug_as_is) {
         out.push('"');
         out.push_str(s);
         out.push('"');
     } else {
         let _ = write!(out, "{s:?}");
     }
+}
+
+/// Characters that `{:?}` of a string writes as they are, wherever they stand (the tests check every
+/// one of them), chosen as those common in listings: the Unicode tables behind `{:?}` cost more than
+/// the rest of an explanation.
+fn debug_as_is(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{3001}'..='\u{3029}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff01}'..='\u{ff5e}')
+        && c != '"'
+        && c != '\\'
 }
 
 /// Append `format!("{score:.2}")` for a score rounded to thousandths (as every score is), from a table

@@ -653,4 +653,15 @@ fn score_and_debug_texts_are_those_of_format() {
         push_debug(&mut out, t);
         assert_eq!(out, format!("{t:?}"));
     }
+    // Every character written as it is, alone and between others.
+    for c in (0..=0x10ffffu32)
+        .filter_map(char::from_u32)
+        .filter(|&c| debug_as_is(c))
+    {
+        for t in [c.to_string(), format!("a{c}安{c}")] {
+            let mut out = String::new();
+            push_debug(&mut out, &t);
+            assert_eq!(out, format!("{t:?}"), "U+{:04X}", u32::from(c));
+        }
+    }
 }

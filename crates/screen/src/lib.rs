@@ -318,6 +318,8 @@ pub struct Scratch {
     found: Vec<(u32, u32, u32)>,
     /// The search's word starts that pass its filters (see `search::Engine::find`).
     starts: Vec<u64>,
+    /// The cues of a benign screening: first span and cue (see `benign_json`).
+    cue_first: Vec<(usize, usize, u32)>,
     /// The explanation of a benign screening, written as JSON by `screen_json`.
     explanation: String,
     /// First quantity (number with a unit) found: original span.
@@ -743,6 +745,7 @@ impl Screener {
             text,
             &scratch.hits,
             scratch.quantity,
+            &mut scratch.cue_first,
             &mut scratch.explanation,
             out,
         );
@@ -768,42 +771,45 @@ impl Screener {
         text: &[u8],
         hits: &[RawHit],
         quantity: Option<(usize, usize)>,
+        cue_first: &mut Vec<(usize, usize, u32)>,
         explanation: &mut String,
         out: &mut Vec<u8>,
     ) {
-        // The cues found, first span of each, in the iteration order of the map that
-        // `nothing_controlled` gets: the same keys inserted in the same order into a map of the same
-        // kind (its layout does not depend on the value type), so products and ties come out the same.
-        let mut cue_first: FxHashMap<u32, (usize, usize)> = FxHashMap::default();
+        // The cues found, first span of each, in the order of `nothing_controlled`: by that span's
+        // start, then by cue. A text holds a handful of cues, so a list does.
+        cue_first.clear();
         for h in hits {
             for m in &self.meanings[h.pattern as usize] {
                 if let Meaning::Cue(c) = m {
-                    let first = cue_first.entry(*c).or_insert((h.start, h.end));
-                    if (h.start, h.end) < *first {
-                        *first = (h.start, h.end);
+                    match cue_first.iter_mut().find(|f| f.2 == *c) {
+                        Some(f) => {
+                            if (h.start, h.end) < (f.0, f.1) {
+                                (f.0, f.1) = (h.start, h.end);
+                            }
+                        }
+                        None => cue_first.push((h.start, h.end, *c)),
                     }
                 }
             }
         }
+        cue_first.sort_unstable_by_key(|&(s, _, c)| (s, c));
         let w = &self.rules.settings.weights;
         let (mut keep_offer, mut keep_report) = (1.0, 1.0);
-        let mut flags: Vec<(u32, usize, usize)> = Vec::new();
-        for (&ci, &(s, e)) in &cue_first {
+        for &(_, _, ci) in cue_first.iter() {
             let cue = &self.rules.cues[ci as usize];
             let weight = w.of(cue.strength);
             match cue.kind {
-                CueKind::RedFlag => {
-                    keep_offer *= 1.0 - weight;
-                    flags.push((ci, s, e));
-                }
-                CueKind::Offer => keep_offer *= 1.0 - weight,
+                CueKind::RedFlag | CueKind::Offer => keep_offer *= 1.0 - weight,
                 CueKind::Report => keep_report *= 1.0 - weight,
             }
         }
         if let (Some(ci), Some(_)) = (self.quantity, quantity) {
             keep_offer *= 1.0 - w.of(self.rules.cues[ci as usize].strength);
         }
-        flags.sort_by_key(|f| f.1);
+        // The red flags, in text order.
+        let is_flag =
+            |f: &&(usize, usize, u32)| self.rules.cues[f.2 as usize].kind == CueKind::RedFlag;
+        let any_flag = cue_first.iter().any(|f| is_flag(&f));
         let score = (1.0 - keep_offer)
             * w.no_substance_factor
             * (1.0 - w.report_damping * (1.0 - keep_report));
@@ -815,9 +821,9 @@ impl Screener {
         explanation.push_str("BENIGN (score ");
         push_score(explanation, score);
         explanation.push_str("). No controlled substance is named.");
-        if !flags.is_empty() {
+        if any_flag {
             explanation.push_str(" Red flags: ");
-            for (i, &(ci, s, e)) in flags.iter().enumerate() {
+            for (i, &(s, e, ci)) in cue_first.iter().filter(is_flag).enumerate() {
                 if i > 0 {
                     explanation.push_str("; ");
                 }
@@ -835,9 +841,9 @@ impl Screener {
         explanation.push('.');
 
         out.extend_from_slice(b"\"label\":\"benign\",\"score\":");
-        let _ = serde_json::to_writer(&mut *out, &score);
+        write_score_json(out, score);
         out.extend_from_slice(b",\"substances\":[],\"analogues\":[],\"red_flags\":[");
-        for (i, &(ci, s, e)) in flags.iter().enumerate() {
+        for (i, &(s, e, ci)) in cue_first.iter().filter(is_flag).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -1334,13 +1340,22 @@ impl Screener {
         let w = &self.rules.settings.weights;
         let (mut keep_offer, mut keep_report) = (1.0, 1.0);
         let mut red_flags = Vec::new();
-        for (&ci, spans) in &cue_spans {
+        // Each cue's first span, in text order (then by cue), as the long path lists them: the
+        // product and the order of the flags do not depend on the map's layout.
+        let mut firsts: Vec<(usize, usize, u32)> = cue_spans
+            .iter()
+            .map(|(&ci, spans)| {
+                let (s, e) = spans.iter().copied().min().unwrap_or((0, 0));
+                (s, e, ci)
+            })
+            .collect();
+        firsts.sort_unstable_by_key(|&(s, _, c)| (s, c));
+        for (s, e, ci) in firsts {
             let cue = &self.rules.cues[ci as usize];
             let weight = w.of(cue.strength);
             match cue.kind {
                 CueKind::RedFlag => {
                     keep_offer *= 1.0 - weight;
-                    let (s, e) = spans.iter().copied().min().unwrap_or((0, 0));
                     let t = String::from_utf8_lossy(&text[s..e]).into_owned();
                     red_flags.push(flag(cue, t, s, e, false));
                 }
@@ -1351,7 +1366,6 @@ impl Screener {
         if let (Some(ci), Some(_)) = (self.quantity, quantity) {
             keep_offer *= 1.0 - w.of(self.rules.cues[ci as usize].strength);
         }
-        red_flags.sort_by_key(|f| f.start);
         let score = (1.0 - keep_offer)
             * w.no_substance_factor
             * (1.0 - w.report_damping * (1.0 - keep_report));
@@ -1748,19 +1762,41 @@ fn debug_as_is(c: char) -> bool {
 /// of the thousand and one texts made by `format!` itself, so the rounding is the same.
 fn push_score(out: &mut String, score: f64) {
     static TEXTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let k = (score * 1000.0).round();
-    if (0.0..=1000.0).contains(&k) && k / 1000.0 == score && score.is_sign_positive() {
-        let texts = TEXTS.get_or_init(|| {
-            (0..=1000)
-                .map(|k| format!("{:.2}", f64::from(k) / 1000.0))
-                .collect()
-        });
-        if let Some(t) = texts.get(k as usize) {
-            out.push_str(t);
-            return;
+    let texts = TEXTS.get_or_init(|| {
+        (0..=1000)
+            .map(|k| format!("{:.2}", k as f64 / 1000.0))
+            .collect()
+    });
+    match thousandths(score).and_then(|k| texts.get(k)) {
+        Some(t) => out.push_str(t),
+        None => {
+            let _ = write!(out, "{score:.2}");
         }
     }
-    let _ = write!(out, "{score:.2}");
+}
+
+/// Append the JSON of a score (`serde_json`'s bytes), from a table like [`push_score`]'s.
+fn write_score_json(out: &mut Vec<u8>, score: f64) {
+    static TEXTS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        (0..=1000)
+            .map(|k| serde_json::to_vec(&(k as f64 / 1000.0)).unwrap_or_default())
+            .collect()
+    });
+    match thousandths(score).and_then(|k| texts.get(k)) {
+        Some(t) if !t.is_empty() => out.extend_from_slice(t),
+        _ => {
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &score);
+        }
+    }
+}
+
+/// `k` when `score` is exactly `k / 1000.0` for `k` in `0..=1000` (every score is rounded so), positive.
+fn thousandths(score: f64) -> Option<usize> {
+    let k = (score * 1000.0).round();
+    ((0.0..=1000.0).contains(&k) && k / 1000.0 == score && score.is_sign_positive())
+        .then_some(k as usize)
 }
 
 fn flag(cue: &Cue, text: String, start: usize, end: usize, quoted: bool) -> FlagHit {

@@ -17,7 +17,7 @@ pub(crate) fn write_screening_tail(out: &mut Vec<u8>, s: &Screening) {
     out.extend_from_slice(b"\"label\":\"");
     out.extend_from_slice(s.label.as_str().as_bytes());
     out.extend_from_slice(b"\",\"score\":");
-    write_f64(out, s.score);
+    crate::write_score_json(out, s.score);
     out.extend_from_slice(b",\"substances\":");
     list(out, &s.substances, substance);
     out.extend_from_slice(b",\"analogues\":");

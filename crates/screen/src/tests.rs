@@ -638,6 +638,26 @@ fn score_and_debug_texts_are_those_of_format() {
         push_score(&mut out, score);
         assert_eq!(out, format!("{score:.2}"), "score {score}");
     }
+    // The JSON of a score: serde_json's bytes.
+    let odd = [
+        0.0001,
+        0.12345,
+        0.995,
+        1.5,
+        -0.25,
+        -0.0,
+        f64::NAN,
+        f64::INFINITY,
+    ];
+    for score in (0..=1000).map(|k| f64::from(k) / 1000.0).chain(odd) {
+        let mut out = Vec::new();
+        write_score_json(&mut out, score);
+        assert_eq!(
+            out,
+            serde_json::to_vec(&score).expect("json"),
+            "score {score}"
+        );
+    }
     for t in [
         "USDT",
         "safe \"delivery\"",

@@ -309,6 +309,11 @@ impl Patterns {
     }
 }
 
+/// A pattern means a substance, a drug or an analogue name (something controlled is named).
+const NAMES: u8 = 1;
+/// A pattern means a cue or red flag.
+const CUE: u8 = 2;
+
 /// Reusable per-thread buffers.
 #[derive(Default)]
 pub struct Scratch {
@@ -341,6 +346,9 @@ pub struct Screener {
     #[cfg(test)]
     patterns: Vec<String>,
     meanings: Vec<Vec<Meaning>>,
+    /// Per pattern, what its meanings include ([`NAMES`], [`CUE`]): most texts need only this, and a
+    /// byte per pattern stays in the cache where the meanings do not.
+    pattern_kinds: Vec<u8>,
     subs: Vec<SubInfo>,
     rules: Rules,
     analogue_names: Vec<AnalogueName>,
@@ -667,11 +675,25 @@ impl Screener {
         versions_json.extend(b",\"rules_version\":");
         versions_json.extend(json(&rules.version));
         versions_json.push(b'}');
+        let pattern_kinds = b
+            .meanings
+            .iter()
+            .map(|ms| {
+                ms.iter().fold(0, |k, m| {
+                    k | match m {
+                        Meaning::Substance { .. } | Meaning::Drug | Meaning::Analogue(_) => NAMES,
+                        Meaning::Cue(_) => CUE,
+                        Meaning::Context { .. } => 0,
+                    }
+                })
+            })
+            .collect();
         Ok(Screener {
             engine,
             #[cfg(test)]
             patterns: b.patterns,
             meanings: b.meanings,
+            pattern_kinds,
             subs,
             rules,
             analogue_names,
@@ -756,12 +778,9 @@ impl Screener {
     /// name or a SMILES-like token) is named.
     fn names_something(&self, text: &[u8], hits: &[RawHit]) -> bool {
         hits.iter().any(|h| {
-            self.meanings[h.pattern as usize].iter().any(|m| {
-                matches!(
-                    m,
-                    Meaning::Substance { .. } | Meaning::Drug | Meaning::Analogue(_)
-                )
-            })
+            self.pattern_kinds
+                .get(h.pattern as usize)
+                .is_some_and(|k| k & NAMES != 0)
         }) || (self.classifier.is_some() && !smiles_candidates(text).is_empty())
     }
 
@@ -779,6 +798,13 @@ impl Screener {
         // start, then by cue. A text holds a handful of cues, so a list does.
         cue_first.clear();
         for h in hits {
+            if self
+                .pattern_kinds
+                .get(h.pattern as usize)
+                .is_none_or(|k| k & CUE == 0)
+            {
+                continue;
+            }
             for m in &self.meanings[h.pattern as usize] {
                 if let Meaning::Cue(c) = m {
                     match cue_first.iter_mut().find(|f| f.2 == *c) {

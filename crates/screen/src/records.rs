@@ -503,7 +503,9 @@ fn string_members<'a>(
     text_field: &str,
     id_field: &str,
 ) -> Option<(Option<Cow<'a, str>>, Cow<'a, str>)> {
-    let s = std::str::from_utf8(b).ok()?;
+    // The whole line must be UTF-8, as serde_json requires (simdutf8: the same answer as
+    // `str::from_utf8`, several times faster on text that is not all ASCII).
+    let s = simdutf8::basic::from_utf8(b).ok()?;
     let ws = |mut i: usize| {
         while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\t' | b'\r') {
             i += 1;

@@ -327,6 +327,8 @@ pub struct Scratch {
     cue_first: Vec<(usize, usize, u32)>,
     /// The explanation of a benign screening, written as JSON by `screen_json`.
     explanation: String,
+    /// `hits` hold normalised offsets (mapped by `norm`), not original ones (see `collect`).
+    normalised_hits: bool,
     /// First quantity (number with a unit) found: original span.
     quantity: Option<(usize, usize)>,
 }
@@ -732,7 +734,7 @@ impl Screener {
 
     /// [`Screener::screen`] with reusable buffers.
     pub fn screen_with(&self, text: &[u8], scratch: &mut Scratch) -> Screening {
-        self.collect(text, None, scratch);
+        self.collect(text, None, scratch, false);
         self.read(text, &scratch.hits, scratch.quantity)
     }
 
@@ -757,15 +759,18 @@ impl Screener {
         scratch: &mut Scratch,
         out: &mut Vec<u8>,
     ) -> Label {
-        self.collect(text, valid, scratch);
+        self.collect(text, valid, scratch, true);
         if self.names_something(text, &scratch.hits) {
+            Screener::resolve(text, scratch);
             let s = self.read(text, &scratch.hits, scratch.quantity);
             screening_json::write_screening_tail(out, &s);
             return s.label;
         }
+        let spans = scratch.normalised_hits.then_some(&scratch.norm);
         self.benign_json(
             text,
             &scratch.hits,
+            spans,
             scratch.quantity,
             &mut scratch.cue_first,
             &mut scratch.explanation,
@@ -789,13 +794,16 @@ impl Screener {
         &self,
         text: &[u8],
         hits: &[RawHit],
+        spans: Option<&Normalized>,
         quantity: Option<(usize, usize)>,
         cue_first: &mut Vec<(usize, usize, u32)>,
         explanation: &mut String,
         out: &mut Vec<u8>,
     ) {
-        // The cues found, first span of each, in the order of `nothing_controlled`: by that span's
-        // start, then by cue. A text holds a handful of cues, so a list does.
+        // The cues found, and for each red flag its first span (the only spans written: with
+        // `spans`, the hits' offsets are normalised ones, mapped here). The product runs in cue order,
+        // as in `nothing_controlled`; the red flags are listed in text order. A text holds a handful
+        // of cues, so a list does.
         cue_first.clear();
         for h in hits {
             if self
@@ -806,19 +814,26 @@ impl Screener {
                 continue;
             }
             for m in &self.meanings[h.pattern as usize] {
-                if let Meaning::Cue(c) = m {
-                    match cue_first.iter_mut().find(|f| f.2 == *c) {
-                        Some(f) => {
-                            if (h.start, h.end) < (f.0, f.1) {
-                                (f.0, f.1) = (h.start, h.end);
-                            }
+                let Meaning::Cue(c) = m else {
+                    continue;
+                };
+                let red = self.rules.cues[*c as usize].kind == CueKind::RedFlag;
+                let span = match (red, spans) {
+                    (false, _) => (0, 0),
+                    (true, Some(n)) => n.span(h.start, h.end, text),
+                    (true, None) => (h.start, h.end),
+                };
+                match cue_first.iter_mut().find(|f| f.2 == *c) {
+                    Some(f) => {
+                        if span < (f.0, f.1) {
+                            (f.0, f.1) = span;
                         }
-                        None => cue_first.push((h.start, h.end, *c)),
                     }
+                    None => cue_first.push((span.0, span.1, *c)),
                 }
             }
         }
-        cue_first.sort_unstable_by_key(|&(s, _, c)| (s, c));
+        cue_first.sort_unstable_by_key(|&(_, _, c)| c);
         let w = &self.rules.settings.weights;
         let (mut keep_offer, mut keep_report) = (1.0, 1.0);
         for &(_, _, ci) in cue_first.iter() {
@@ -829,6 +844,7 @@ impl Screener {
                 CueKind::Report => keep_report *= 1.0 - weight,
             }
         }
+        cue_first.sort_unstable_by_key(|&(s, _, c)| (s, c));
         if let (Some(ci), Some(_)) = (self.quantity, quantity) {
             keep_offer *= 1.0 - w.of(self.rules.cues[ci as usize].strength);
         }
@@ -890,9 +906,12 @@ impl Screener {
 
     /// Find every pattern match at word edges, window by window, with original offsets.
     /// `valid`: the same text when the caller knows it is UTF-8, so that it is not checked again.
-    fn collect(&self, text: &[u8], valid: Option<&str>, scratch: &mut Scratch) {
+    /// With `lazy`, a text screened in one window keeps its hits' normalised offsets (`scratch.norm`
+    /// maps them, see [`Screener::resolve`]): most texts need the original span of few of them.
+    fn collect(&self, text: &[u8], valid: Option<&str>, scratch: &mut Scratch, lazy: bool) {
         scratch.hits.clear();
         scratch.quantity = None;
+        scratch.normalised_hits = lazy && text.len() <= WINDOW;
         let mut from = 0usize;
         loop {
             let owned_end = (from + WINDOW).min(text.len());
@@ -909,7 +928,11 @@ impl Screener {
             scratch.found.clear();
             engine.find(n, &mut scratch.found, &mut scratch.starts);
             for &(end, start, pid) in &scratch.found {
-                let (s, e) = n.span(start as usize, end as usize, text);
+                let (s, e) = if scratch.normalised_hits {
+                    (start as usize, end as usize)
+                } else {
+                    n.span(start as usize, end as usize, text)
+                };
                 // Each window owns the matches that start in it.
                 if s < from || (s >= owned_end && owned_end < text.len()) {
                     continue;
@@ -927,6 +950,15 @@ impl Screener {
                 break;
             }
             from = owned_end;
+        }
+    }
+
+    /// Give every hit its original span, if `collect` left them normalised.
+    fn resolve(text: &[u8], scratch: &mut Scratch) {
+        if std::mem::take(&mut scratch.normalised_hits) {
+            for h in &mut scratch.hits {
+                (h.start, h.end) = scratch.norm.span(h.start, h.end, text);
+            }
         }
     }
 
@@ -1366,8 +1398,8 @@ impl Screener {
         let w = &self.rules.settings.weights;
         let (mut keep_offer, mut keep_report) = (1.0, 1.0);
         let mut red_flags = Vec::new();
-        // Each cue's first span, in text order (then by cue), as the long path lists them: the
-        // product and the order of the flags do not depend on the map's layout.
+        // Each cue's first span; the product in cue order, the red flags in text order (then by cue),
+        // as the long path lists them: neither depends on the map's layout.
         let mut firsts: Vec<(usize, usize, u32)> = cue_spans
             .iter()
             .map(|(&ci, spans)| {
@@ -1375,18 +1407,21 @@ impl Screener {
                 (s, e, ci)
             })
             .collect();
-        firsts.sort_unstable_by_key(|&(s, _, c)| (s, c));
-        for (s, e, ci) in firsts {
+        firsts.sort_unstable_by_key(|&(_, _, c)| c);
+        for &(_, _, ci) in &firsts {
             let cue = &self.rules.cues[ci as usize];
             let weight = w.of(cue.strength);
             match cue.kind {
-                CueKind::RedFlag => {
-                    keep_offer *= 1.0 - weight;
-                    let t = String::from_utf8_lossy(&text[s..e]).into_owned();
-                    red_flags.push(flag(cue, t, s, e, false));
-                }
-                CueKind::Offer => keep_offer *= 1.0 - weight,
+                CueKind::RedFlag | CueKind::Offer => keep_offer *= 1.0 - weight,
                 CueKind::Report => keep_report *= 1.0 - weight,
+            }
+        }
+        firsts.sort_unstable_by_key(|&(s, _, c)| (s, c));
+        for (s, e, ci) in firsts {
+            let cue = &self.rules.cues[ci as usize];
+            if cue.kind == CueKind::RedFlag {
+                let t = String::from_utf8_lossy(&text[s..e]).into_owned();
+                red_flags.push(flag(cue, t, s, e, false));
             }
         }
         if let (Some(ci), Some(_)) = (self.quantity, quantity) {

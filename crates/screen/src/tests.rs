@@ -403,7 +403,7 @@ fn shipped_screener() -> &'static Screener {
 
 fn assert_same_hits(s: &Screener, text: &[u8]) {
     let mut scratch = Scratch::default();
-    s.collect(text, None, &mut scratch);
+    s.collect(text, None, &mut scratch, false);
     let got: Vec<(u32, usize, usize)> = scratch
         .hits
         .iter()
@@ -412,7 +412,7 @@ fn assert_same_hits(s: &Screener, text: &[u8]) {
     let want = reference_hits(s, text);
     // A text known to be UTF-8 is read the same way.
     if let Ok(valid) = std::str::from_utf8(text) {
-        s.collect(text, Some(valid), &mut scratch);
+        s.collect(text, Some(valid), &mut scratch, false);
         let again: Vec<(u32, usize, usize)> = scratch
             .hits
             .iter()
@@ -498,7 +498,7 @@ proptest::proptest! {
         }
         text.extend(junk);
         let mut scratch = Scratch::default();
-        s.collect(&text, std::str::from_utf8(&text).ok(), &mut scratch);
+        s.collect(&text, std::str::from_utf8(&text).ok(), &mut scratch, false);
         let got: Vec<(u32, usize, usize)> =
             scratch.hits.iter().map(|h| (h.pattern, h.start, h.end)).collect();
         proptest::prop_assert_eq!(got, reference_hits(s, &text));

@@ -4,10 +4,10 @@
 //! `CHUNK_BYTES` bytes, whichever comes first; the lines of a chunk in one buffer), the chunk is screened
 //! on every core (rayon, one [`Scratch`] per worker, `GROUP` records per job, each job writing its
 //! lines into one reused buffer; JSON is read on the workers, borrowing the text from the line when it
-//! has no escapes), and its lines are handed to a writer thread, which writes them in input order while
-//! the next chunk is screened. At most two chunks wait for the workers and one for the writer, and
-//! emptied chunks and group buffers go back to be refilled, so memory stays constant whatever the
-//! input size.
+//! has no escapes), and its lines are handed to a writer thread, which writes them in input order. Up
+//! to `IN_FLIGHT` chunks are screened or written at once, so that no worker waits for the last group
+//! of a chunk; at most two more wait for the workers, and emptied chunks and group buffers go back to
+//! be refilled, so memory stays constant whatever the input size.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -126,6 +126,9 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
     })
 }
 
+/// Chunks screened or waiting to be written at once (see `screen_stream`).
+const IN_FLIGHT: usize = 3;
+
 /// Records per parallel job: each job writes its lines into one buffer.
 const GROUP: usize = 64;
 
@@ -165,66 +168,91 @@ fn screen_stream<R: BufRead + Send>(
                 }
             }
         });
-        // Screened chunks go to a writer thread (their lines written straight from the groups'
-        // buffers, in order), so the workers take the next chunk while one is written; the emptied
-        // group lists come back to be refilled.
-        let (done_tx, done_rx) = mpsc::sync_channel::<(Vec<Group>, usize)>(1);
+        // Each chunk is screened by a rayon job of its own, and up to `IN_FLIGHT` chunks are under way
+        // at once: a worker that has finished its share of one chunk starts on the next instead of
+        // waiting for the last group of the first. Screened chunks go to a writer thread, which
+        // writes them in input order (they may finish out of order) straight from the groups'
+        // buffers, counts them, and hands the emptied group lists back.
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Group>, usize)>();
         let (free_tx, free_rx) = mpsc::channel::<Vec<Group>>();
-        let writer = scope.spawn(move || -> std::io::Result<()> {
-            for (groups, n) in done_rx {
-                for g in &groups[..n] {
-                    out.write_all(&g.out)?;
-                }
-                let _ = free_tx.send(groups);
-            }
-            out.flush()
-        });
-        for chunk in rx {
-            let mut groups = free_rx.try_recv().unwrap_or_default();
-            let n = chunk.items.len().div_ceil(GROUP);
-            if groups.len() < n {
-                groups.resize_with(n, Group::default);
-            }
-            groups[..n]
-                .par_iter_mut()
-                .zip(chunk.items.par_chunks(GROUP))
-                .for_each(|(g, items)| {
-                    g.out.clear();
-                    g.by_label = [0; 3];
-                    g.malformed.clear();
-                    SCRATCH.with_borrow_mut(|scratch| {
-                        for item in items {
-                            screen_item(
-                                screener, &chunk.buf, item, options, file_field, name, scratch, g,
-                            );
-                        }
-                    });
-                });
-            let _ = back_tx.send(chunk);
-            for g in &groups[..n] {
-                counts.records += g.by_label.iter().sum::<usize>();
-                for (c, n) in counts.by_label.iter_mut().zip(g.by_label) {
-                    *c += n;
-                }
-                counts.malformed += g.malformed.len();
-                if !g.malformed.is_empty() {
-                    progress.suspend(|| {
-                        for m in &g.malformed {
-                            eprintln!("warning: {m}");
-                        }
-                    });
-                }
-            }
-            progress.set_position(counts.records as u64);
-            if done_tx.send((groups, n)).is_err() {
-                // The writer stopped on an error: it is reported below.
-                break;
-            }
+        for _ in 0..IN_FLIGHT {
+            let _ = free_tx.send(Vec::new());
         }
+        let before = counts.records;
+        let writer = scope.spawn(move || -> std::io::Result<Counts> {
+            let mut counts = Counts::default();
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0usize;
+            for (seq, groups, n) in done_rx {
+                waiting.insert(seq, (groups, n));
+                while let Some((groups, n)) = waiting.remove(&next) {
+                    for g in &groups[..n] {
+                        out.write_all(&g.out)?;
+                        counts.records += g.by_label.iter().sum::<usize>();
+                        for (c, n) in counts.by_label.iter_mut().zip(g.by_label) {
+                            *c += n;
+                        }
+                        counts.malformed += g.malformed.len();
+                        if !g.malformed.is_empty() {
+                            progress.suspend(|| {
+                                for m in &g.malformed {
+                                    eprintln!("warning: {m}");
+                                }
+                            });
+                        }
+                    }
+                    progress.set_position((before + counts.records) as u64);
+                    let _ = free_tx.send(groups);
+                    next += 1;
+                }
+            }
+            out.flush()?;
+            Ok(counts)
+        });
+        rayon::in_place_scope(|jobs| {
+            for (seq, chunk) in rx.into_iter().enumerate() {
+                // A free group list, once the writer is done with one: at most `IN_FLIGHT` chunks
+                // are screened or waiting to be written.
+                let Ok(mut groups) = free_rx.recv() else {
+                    // The writer stopped on an error: it is reported below.
+                    break;
+                };
+                let (done_tx, back_tx) = (done_tx.clone(), back_tx.clone());
+                jobs.spawn(move |_| {
+                    let n = chunk.items.len().div_ceil(GROUP);
+                    if groups.len() < n {
+                        groups.resize_with(n, Group::default);
+                    }
+                    groups[..n]
+                        .par_iter_mut()
+                        .zip(chunk.items.par_chunks(GROUP))
+                        .for_each(|(g, items)| {
+                            g.out.clear();
+                            g.by_label = [0; 3];
+                            g.malformed.clear();
+                            SCRATCH.with_borrow_mut(|scratch| {
+                                for item in items {
+                                    screen_item(
+                                        screener, &chunk.buf, item, options, file_field, name,
+                                        scratch, g,
+                                    );
+                                }
+                            });
+                        });
+                    let _ = back_tx.send(chunk);
+                    let _ = done_tx.send((seq, groups, n));
+                });
+            }
+        });
         drop(done_tx);
-        writer
+        let done = writer
             .join()
             .map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
+        counts.records += done.records;
+        counts.malformed += done.malformed;
+        for (c, n) in counts.by_label.iter_mut().zip(done.by_label) {
+            *c += n;
+        }
         Ok(())
     })
 }

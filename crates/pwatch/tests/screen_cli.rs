@@ -73,6 +73,55 @@ fn jsonl_in_order_with_malformed_lines_reported_and_skipped() {
     assert!(stderr.contains("2 malformed"), "{stderr}");
 }
 
+/// Many chunks (4,096 records each), screened concurrently and finishing in any order: the lines come
+/// out in input order, every malformed record is reported once with its line, and the counts add up.
+#[test]
+fn many_chunks_come_out_in_input_order() {
+    let mut input = String::new();
+    for i in 1..=20_000 {
+        if i % 997 == 0 {
+            input.push_str("{broken\n");
+        } else if i % 3 == 0 {
+            input.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"text\":\"NPP 99% CAS 39742-60-4, price per kg, ship to USA, pay in USDT\"}}\n"
+            ));
+        } else {
+            input.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"text\":\"Sodium chloride 25 kg bags, food grade, WhatsApp\"}}\n"
+            ));
+        }
+    }
+    let out = pwatch(&["screen", "-", "--format", "jsonl"], input.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v = lines(&out);
+    let want: Vec<String> = (1..=20_000)
+        .filter(|i| i % 997 != 0)
+        .map(|i| format!("r{i}"))
+        .collect();
+    let ids: Vec<&str> = v.iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
+    assert_eq!(ids, want, "input order");
+    for r in &v {
+        let i: u64 = r["id"]
+            .as_str()
+            .and_then(|s| s[1..].parse().ok())
+            .unwrap_or(0);
+        assert_eq!(r["line"], i, "line number of {r}");
+        let want = if i % 3 == 0 { "offer" } else { "benign" };
+        assert_eq!(r["label"], want, "{r}");
+    }
+    let broken = 20_000 / 997;
+    assert_eq!(stderr.matches("warning: ").count(), broken, "{stderr}");
+    assert!(
+        stderr.contains("-:997:") && stderr.contains("-:19940:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{} records", 20_000 - broken))
+            && stderr.contains(&format!("{broken} malformed")),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn csv_and_text_inputs() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -257,6 +257,9 @@ fn screen_stream<R: BufRead + Send>(
     })
 }
 
+/// An item's text: a JSON string (UTF-8), or bytes that may not be UTF-8.
+type ItemText<'a> = Result<Cow<'a, str>, &'a [u8]>;
+
 /// Screen one item of a chunk into its group.
 #[allow(clippy::too_many_arguments)]
 fn screen_item(
@@ -270,7 +273,7 @@ fn screen_item(
     g: &mut Group,
 ) {
     // JSON texts are UTF-8 (checked when the line was read): the screener need not check them again.
-    let (line, id, text): (u64, Option<Cow<str>>, Result<Cow<str>, &[u8]>) = match item {
+    let (line, id, text): (u64, Option<Cow<str>>, ItemText) = match item {
         ChunkItem::Line {
             line,
             start,

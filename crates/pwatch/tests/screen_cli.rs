@@ -78,10 +78,10 @@ fn jsonl_in_order_with_malformed_lines_reported_and_skipped() {
 #[test]
 fn many_chunks_come_out_in_input_order() {
     let mut input = String::new();
-    for i in 1..=20_000 {
-        if i % 997 == 0 {
+    for i in 1..=20_000u32 {
+        if i.is_multiple_of(997) {
             input.push_str("{broken\n");
-        } else if i % 3 == 0 {
+        } else if i.is_multiple_of(3) {
             input.push_str(&format!(
                 "{{\"id\":\"r{i}\",\"text\":\"NPP 99% CAS 39742-60-4, price per kg, ship to USA, pay in USDT\"}}\n"
             ));
@@ -94,8 +94,8 @@ fn many_chunks_come_out_in_input_order() {
     let out = pwatch(&["screen", "-", "--format", "jsonl"], input.as_bytes());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let v = lines(&out);
-    let want: Vec<String> = (1..=20_000)
-        .filter(|i| i % 997 != 0)
+    let want: Vec<String> = (1..=20_000u32)
+        .filter(|i| !i.is_multiple_of(997))
         .map(|i| format!("r{i}"))
         .collect();
     let ids: Vec<&str> = v.iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
@@ -106,7 +106,11 @@ fn many_chunks_come_out_in_input_order() {
             .and_then(|s| s[1..].parse().ok())
             .unwrap_or(0);
         assert_eq!(r["line"], i, "line number of {r}");
-        let want = if i % 3 == 0 { "offer" } else { "benign" };
+        let want = if i.is_multiple_of(3) {
+            "offer"
+        } else {
+            "benign"
+        };
         assert_eq!(r["label"], want, "{r}");
     }
     let broken = 20_000 / 997;

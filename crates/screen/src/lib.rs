@@ -766,16 +766,7 @@ impl Screener {
             screening_json::write_screening_tail(out, &s);
             return s.label;
         }
-        let spans = scratch.normalised_hits.then_some(&scratch.norm);
-        self.benign_json(
-            text,
-            &scratch.hits,
-            spans,
-            scratch.quantity,
-            &mut scratch.cue_first,
-            &mut scratch.explanation,
-            out,
-        );
+        self.benign_json(text, scratch, out);
         Label::Benign
     }
 
@@ -790,16 +781,19 @@ impl Screener {
     }
 
     /// [`Screener::nothing_controlled`] written straight as JSON (the same bytes as serialising it).
-    fn benign_json(
-        &self,
-        text: &[u8],
-        hits: &[RawHit],
-        spans: Option<&Normalized>,
-        quantity: Option<(usize, usize)>,
-        cue_first: &mut Vec<(usize, usize, u32)>,
-        explanation: &mut String,
-        out: &mut Vec<u8>,
-    ) {
+    /// The hits are `scratch.hits`, with normalised offsets when `scratch.normalised_hits` says so.
+    fn benign_json(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<u8>) {
+        let Scratch {
+            hits,
+            norm,
+            normalised_hits,
+            quantity,
+            cue_first,
+            explanation,
+            ..
+        } = scratch;
+        let (hits, quantity) = (&hits[..], *quantity);
+        let spans = normalised_hits.then_some(&*norm);
         // The cues found, and for each red flag its first span (the only spans written: with
         // `spans`, the hits' offsets are normalised ones, mapped here). The product runs in cue order,
         // as in `nothing_controlled`; the red flags are listed in text order. A text holds a handful

@@ -173,7 +173,7 @@ fn screen_stream<R: BufRead + Send>(
         // waiting for the last group of the first. Screened chunks go to a writer thread, which
         // writes them in input order (they may finish out of order) straight from the groups'
         // buffers, counts them, and hands the emptied group lists back.
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Group>, usize)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Option<(Vec<Group>, usize)>)>();
         let (free_tx, free_rx) = mpsc::channel::<Vec<Group>>();
         for _ in 0..IN_FLIGHT {
             let _ = free_tx.send(Vec::new());
@@ -183,9 +183,14 @@ fn screen_stream<R: BufRead + Send>(
             let mut counts = Counts::default();
             let mut waiting = std::collections::BTreeMap::new();
             let mut next = 0usize;
-            for (seq, groups, n) in done_rx {
-                waiting.insert(seq, (groups, n));
-                while let Some((groups, n)) = waiting.remove(&next) {
+            for (seq, screened) in done_rx {
+                waiting.insert(seq, screened);
+                while let Some(screened) = waiting.remove(&next) {
+                    let Some((groups, n)) = screened else {
+                        return Err(std::io::Error::other(
+                            "screening stopped: a worker panicked (see the message above)",
+                        ));
+                    };
                     for g in &groups[..n] {
                         out.write_all(&g.out)?;
                         counts.records += g.by_label.iter().sum::<usize>();
@@ -219,28 +224,33 @@ fn screen_stream<R: BufRead + Send>(
                 };
                 let (done_tx, back_tx) = (done_tx.clone(), back_tx.clone());
                 jobs.spawn(move |_| {
-                    let n = chunk.items.len().div_ceil(GROUP);
-                    if groups.len() < n {
-                        groups.resize_with(n, Group::default);
-                    }
-                    groups[..n]
-                        .par_iter_mut()
-                        .zip(chunk.items.par_chunks(GROUP))
-                        .for_each(|(g, items)| {
-                            g.out.clear();
-                            g.by_label = [0; 3];
-                            g.malformed.clear();
-                            SCRATCH.with_borrow_mut(|scratch| {
-                                for item in items {
-                                    screen_item(
-                                        screener, &chunk.buf, item, options, file_field, name,
-                                        scratch, g,
-                                    );
-                                }
+                    // A panic here (a bug) must still reach the writer, which waits for this
+                    // chunk's turn: it is told, and stops the run with an error.
+                    let screened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let n = chunk.items.len().div_ceil(GROUP);
+                        if groups.len() < n {
+                            groups.resize_with(n, Group::default);
+                        }
+                        groups[..n]
+                            .par_iter_mut()
+                            .zip(chunk.items.par_chunks(GROUP))
+                            .for_each(|(g, items)| {
+                                g.out.clear();
+                                g.by_label = [0; 3];
+                                g.malformed.clear();
+                                SCRATCH.with_borrow_mut(|scratch| {
+                                    for item in items {
+                                        screen_item(
+                                            screener, &chunk.buf, item, options, file_field, name,
+                                            scratch, g,
+                                        );
+                                    }
+                                });
                             });
-                        });
+                        (groups, n)
+                    }));
                     let _ = back_tx.send(chunk);
-                    let _ = done_tx.send((seq, groups, n));
+                    let _ = done_tx.send((seq, screened.ok()));
                 });
             }
         });

@@ -39,9 +39,12 @@ pub(crate) struct Engine {
     /// First two bytes of the short patterns: word `b0 & 63`, bit `b1 & 63` (every bit of the word for
     /// a pattern of one byte).
     short_pairs: Vec<u64>,
-    /// Key → slot; `ranges[slot]` is a range of `cands`.
+    /// Key → the range of `tails` and `cands` under it, in one slot (one memory access for both).
     table: Table,
-    ranges: Vec<(u32, u32)>,
+    /// What a lookup compares, for each pattern: its bytes 4..12 (little-endian, zero past its
+    /// end) and the mask of those it has (zero for a pattern of four bytes or fewer). Apart from
+    /// `cands`, which are read only for a pattern whose tail matches.
+    tails: Vec<(u64, u64)>,
     cands: Vec<Cand>,
     /// All pattern bytes, one after the other; pattern `i` is `text[at[i]..at[i + 1]]`.
     text: Vec<u8>,
@@ -53,9 +56,6 @@ pub(crate) struct Engine {
 struct Cand {
     pid: u32,
     len: u32,
-    /// Its bytes 4..12 (little-endian, zero past its end) and the mask of those it has.
-    tail: u64,
-    mask: u64,
 }
 
 /// The key of a pattern of four bytes or more, or of the text at a start: its first four bytes
@@ -101,34 +101,40 @@ fn long_bit(key: u32) -> usize {
     (Table::hash(key) >> 17) as usize & (LONG_FILTER_BITS - 1)
 }
 
-/// A set of non-zero `u32` keys, each with its slot number: open addressing, linear probing, at most
-/// a quarter full.
+/// A map from non-zero `u32` keys to ranges of `u32`: open addressing, linear probing, at most a
+/// quarter full.
 struct Table {
-    keys: Vec<u32>,
+    slots: Vec<Slot>,
     shift: u32,
 }
 
+/// A key (0: an empty slot) and its range.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u32,
+    start: u32,
+    end: u32,
+}
+
 impl Table {
-    /// A table over distinct non-zero `keys`; returns the slot of each.
-    fn new(keys: &[u32]) -> (Table, Vec<usize>) {
-        let bits = (keys.len() * 4)
+    /// A table of distinct non-zero keys and their ranges.
+    fn new(entries: &[Slot]) -> Table {
+        let bits = (entries.len() * 4)
             .next_power_of_two()
             .max(16)
             .trailing_zeros();
         let mut t = Table {
-            keys: vec![0; 1 << bits],
+            slots: vec![Slot::default(); 1 << bits],
             shift: 32 - bits,
         };
-        let mut slot_of = Vec::with_capacity(keys.len());
-        for &k in keys {
-            let mut i = t.home(k);
-            while t.keys[i] != 0 {
-                i = (i + 1) & (t.keys.len() - 1);
+        for e in entries {
+            let mut i = t.home(e.key);
+            while t.slots[i].key != 0 {
+                i = (i + 1) & (t.slots.len() - 1);
             }
-            t.keys[i] = k;
-            slot_of.push(i);
+            t.slots[i] = *e;
         }
-        (t, slot_of)
+        t
     }
 
     #[inline(always)]
@@ -141,17 +147,17 @@ impl Table {
         (Table::hash(key) >> self.shift) as usize
     }
 
-    /// The slot of `key`, if present.
+    /// The range of `key`, if present.
     #[inline(always)]
-    fn get(&self, key: u32) -> Option<usize> {
-        let mask = self.keys.len() - 1;
+    fn get(&self, key: u32) -> Option<(u32, u32)> {
+        let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
-            let k = self.keys[i];
-            if k == key {
-                return Some(i);
+            let s = self.slots[i];
+            if s.key == key {
+                return Some((s.start, s.end));
             }
-            if k == 0 {
+            if s.key == 0 {
                 return None;
             }
             i = (i + 1) & mask;
@@ -168,7 +174,7 @@ impl Engine {
         let mut text = Vec::new();
         let mut at = vec![0u32];
         let mut keys: Vec<u32> = Vec::new();
-        let mut members: Vec<Vec<Cand>> = Vec::new();
+        let mut members: Vec<Vec<((u64, u64), Cand)>> = Vec::new();
         let mut index = rustc_hash::FxHashMap::default();
         let mut long_filter = vec![0u64; LONG_FILTER_BITS / 64];
         let mut short_pairs = vec![0u64; 64];
@@ -184,19 +190,19 @@ impl Engine {
             } else {
                 short_key(b)
             };
-            let tail = tail8(b);
             let have = b.len().saturating_sub(PREFIX_LEN).min(8);
             let mask = if have == 8 {
                 u64::MAX
             } else {
                 (1u64 << (8 * have)) - 1
             };
-            let c = Cand {
-                pid: i as u32,
-                len: b.len() as u32,
-                tail,
-                mask,
-            };
+            let c = (
+                (tail8(b), mask),
+                Cand {
+                    pid: i as u32,
+                    len: b.len() as u32,
+                },
+            );
             let g = *index.entry(key).or_insert_with(|| {
                 keys.push(key);
                 members.push(Vec::new());
@@ -212,21 +218,31 @@ impl Engine {
                 short_pairs[usize::from(b[0] & 63)] = u64::MAX;
             }
         }
-        let (table, slots) = Table::new(&keys);
-        let mut ranges = vec![(0, 0); table.keys.len()];
-        let mut cands = Vec::new();
-        for (slot, m) in slots.into_iter().zip(members) {
-            let s = cands.len() as u32;
-            cands.extend(m);
-            ranges[slot] = (s, cands.len() as u32);
+        let (mut tails, mut cands) = (Vec::new(), Vec::new());
+        let mut entries = Vec::with_capacity(keys.len());
+        for (key, mut m) in keys.into_iter().zip(members) {
+            // Those of four bytes or fewer first (mask 0), then by their fifth byte: the lookup
+            // stops at the first whose fifth byte is past the text's.
+            m.sort_by_key(|&((tail, mask), _)| (mask != 0, tail as u8));
+            let start = cands.len() as u32;
+            for (t, c) in m {
+                tails.push(t);
+                cands.push(c);
+            }
+            entries.push(Slot {
+                key,
+                start,
+                end: cands.len() as u32,
+            });
         }
+        let table = Table::new(&entries);
         Engine {
             ids,
             split,
             long_filter,
             short_pairs,
             table,
-            ranges,
+            tails,
             cands,
             text,
             at,
@@ -238,15 +254,18 @@ impl Engine {
         self.ids.len() * 4
             + self.long_filter.len() * 8
             + self.short_pairs.len() * 8
-            + self.table.keys.len() * 12
+            + self.table.slots.len() * std::mem::size_of::<Slot>()
+            + self.tails.len() * 16
             + self.cands.len() * std::mem::size_of::<Cand>()
             + self.text.len()
             + self.at.len() * 4
     }
 
     /// Calls `found(pattern, len)` for every pattern that `w` starts with and that ends at a word
-    /// edge, looking at the long patterns when bit 0 of `pass` is set, the short ones when bit 1 is. `next_edge` is the distance from the start of `w` to the next word edge after it (at
-    /// least 1; `w.len()` or more at the end), `edge(l)` whether there is one `l` bytes in.
+    /// edge, looking at the long patterns when bit 0 of `pass` is set (the caller has seen their
+    /// filter pass), the short ones when bit 1 is. `next_edge` is the distance from the start of `w`
+    /// to the next word edge after it (at least 1; `w.len()` or more at the end), `edge(l)` whether
+    /// there is one `l` bytes in.
     #[inline(always)]
     fn matches_at(
         &self,
@@ -257,11 +276,7 @@ impl Engine {
         mut found: impl FnMut(u32, usize),
     ) {
         if pass & 1 != 0 && w.len() >= PREFIX_LEN {
-            let key = long_key(w);
-            let bit = long_bit(key);
-            if self.long_filter[bit / 64] & (1 << (bit % 64)) != 0 {
-                self.probe(key, w, &edge, &mut found);
-            }
+            self.probe(long_key(w), w, &edge, &mut found);
         }
         // A pattern of one to three bytes must end at an edge: none is looked up when the next edge is
         // further away (the common case: a word of four letters or more), or when no short pattern
@@ -291,15 +306,26 @@ impl Engine {
         edge: &impl Fn(usize) -> bool,
         found: &mut impl FnMut(u32, usize),
     ) {
-        let Some(slot) = self.table.get(key) else {
+        let Some((s, e)) = self.table.get(key) else {
             return;
         };
-        let (s, e) = self.ranges[slot];
+        let (s, e) = (s as usize, e as usize);
         let tail = tail8(w);
-        for c in &self.cands[s as usize..e as usize] {
+        // A text shorter than a pattern of twelve bytes or fewer fails on its tail: the text's is
+        // zero past its end, and no pattern holds a zero byte.
+        for (j, &(t, mask)) in self.tails.get(s..e).unwrap_or_default().iter().enumerate() {
+            // Sorted by fifth byte (see `new`): none from here on matches.
+            if mask != 0 && t as u8 > tail as u8 {
+                break;
+            }
+            if tail & mask != t {
+                continue;
+            }
+            let Some(&c) = self.cands.get(s + j) else {
+                break;
+            };
             let len = c.len as usize;
             if len <= w.len()
-                && (tail & c.mask) == c.tail
                 && (len <= PREFIX_LEN + 8 || {
                     let from = self.at[c.pid as usize] as usize + PREFIX_LEN + 8;
                     w[PREFIX_LEN + 8..len] == self.text[from..from + len - PREFIX_LEN - 8]

@@ -1470,8 +1470,7 @@ impl Screener {
         let b = &n.bytes;
         let mut i = 0;
         while i < b.len() {
-            let d = b[i..].iter().position(u8::is_ascii_digit)?;
-            let mut j = i + d;
+            let mut j = next_digit(b, i)?;
             let start = j;
             while j < b.len() && b[j].is_ascii_digit() {
                 j += 1;
@@ -1498,7 +1497,14 @@ impl Screener {
                 let number = number_start(text, n.origin(j));
                 let value = std::str::from_utf8(&text[number..n.origin(j)])
                     .ok()
-                    .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok());
+                    .and_then(|v| {
+                        let v = v.trim();
+                        if v.contains(',') {
+                            v.replace(',', ".").parse::<f64>().ok()
+                        } else {
+                            v.parse::<f64>().ok()
+                        }
+                    });
                 if !value.is_some_and(|v| (90.0..=100.0).contains(&v)) {
                     continue;
                 }
@@ -1607,6 +1613,31 @@ fn preceded_by_cas(text: &[u8], at: usize) -> bool {
         .collect();
     let t: Vec<u8> = trimmed.iter().rev().map(u8::to_ascii_lowercase).collect();
     t.ends_with(b"cas") || t.ends_with(b"casno") || t.ends_with(b"cas no")
+}
+
+/// Index of the first ASCII digit of `b` at or after `from`. Eight bytes at a time: with the top bits
+/// cleared, adding `0x80 - b'0'` to a byte sets its top bit when it is at least `0`, adding
+/// `0x80 - b'9' - 1` when it is above `9`, and no byte carries into the next; bytes whose own top bit
+/// is set (UTF-8 beyond ASCII) are no digits.
+fn next_digit(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(w) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        let y = x & !HIGH;
+        let ge = y.wrapping_add(u64::from(0x80 - b'0') * ONES);
+        let gt = y.wrapping_add(u64::from(0x80 - b'9' - 1) * ONES);
+        let digits = ge & !gt & !x & HIGH;
+        if digits != 0 {
+            return Some(i + digits.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|d| i + d)
 }
 
 /// Start of the number that ends at `at` (digits, and `.` `,` or spaces between them).

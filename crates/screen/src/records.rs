@@ -563,7 +563,9 @@ fn json_string(s: &str, i: usize) -> Option<(Cow<'_, str>, usize)> {
     if b[j] == b'"' {
         return plain(&b[start..j]).then(|| (Cow::Borrowed(&s[start..j]), j + 1));
     }
-    let mut out = String::with_capacity(j - start + 16);
+    // Decoded, the string is no longer than the rest of the line: room for all of it at once (it is
+    // a line's text, so most of the line), rather than growing it escape by escape.
+    let mut out = String::with_capacity(b.len() - start);
     let mut seg = start;
     loop {
         // b[j] is a quote or a backslash; b[seg..j] is plain text.
@@ -835,11 +837,18 @@ mod tests {
         );
     }
 
-    /// Chunks hold the lines, line numbers and malformed records of the iterator.
+    /// Chunks hold the lines, line numbers and malformed records of the iterator, whatever the
+    /// input's buffer holds at a time (lines cut across buffers).
     #[test]
     fn chunks_hold_what_the_iterator_yields() {
         let long = "x".repeat(100);
         let input = format!("a\r\n\n  \n{long}\nb\nc\r\n{long}\n\nlast");
+        for capacity in [1, 2, 5, 64, 1 << 16] {
+            chunks_hold_what_the_iterator_yields_in(&input, capacity);
+        }
+    }
+
+    fn chunks_hold_what_the_iterator_yields_in(input: &str, capacity: usize) {
         let opts = Options {
             max_record_bytes: 50,
             ..Options::default()
@@ -847,7 +856,8 @@ mod tests {
         let want: Vec<Result<Record, Malformed>> =
             Reader::new(input.as_bytes(), Format::Text, opts.clone()).collect();
         for (max_lines, max_bytes) in [(1, 1 << 20), (2, 1 << 20), (100, 1), (100, 1 << 20)] {
-            let mut r = Reader::new(input.as_bytes(), Format::Text, opts.clone());
+            let input = std::io::BufReader::with_capacity(capacity, input.as_bytes());
+            let mut r = Reader::new(input, Format::Text, opts.clone());
             let mut got = Vec::new();
             let mut chunk = LineChunk::default();
             while r.next_chunk(&mut chunk, max_lines, max_bytes) {
@@ -870,7 +880,7 @@ mod tests {
                         .map_err(Clone::clone)
                 })
                 .collect();
-            assert_eq!(got, want, "{max_lines} {max_bytes}");
+            assert_eq!(got, want, "{capacity} {max_lines} {max_bytes}");
         }
     }
 

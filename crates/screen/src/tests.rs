@@ -685,3 +685,22 @@ fn score_and_debug_texts_are_those_of_format() {
         }
     }
 }
+
+proptest::proptest! {
+    /// The eight-at-a-time digit search finds what a byte-by-byte one does, whatever the bytes
+    /// (UTF-8 beyond ASCII, bytes just outside `0..=9`) and wherever it starts.
+    #[test]
+    fn next_digit_is_the_first_digit(
+        bytes in proptest::collection::vec(proptest::prop_oneof![
+            proptest::num::u8::ANY,
+            proptest::sample::select(vec![b'/', b'0', b'9', b':', 0xb0, 0xb9, 0xaf, 0xba]),
+        ], 0..40),
+        from in 0usize..48,
+    ) {
+        let want = bytes
+            .get(from..)
+            .and_then(|b| b.iter().position(u8::is_ascii_digit))
+            .map(|d| from + d);
+        proptest::prop_assert_eq!(next_digit(&bytes, from), want);
+    }
+}

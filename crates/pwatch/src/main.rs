@@ -150,6 +150,11 @@ enum Command {
         /// Apply the class rules in force on this date to SMILES in texts (default today).
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Read input files with read(2) instead of mapping them into memory (the default for
+        /// regular JSONL and text files, as ripgrep does). A mapped file that another program
+        /// truncates during the run stops it with SIGBUS: use this for files that may change.
+        #[arg(long)]
+        no_mmap: bool,
     },
     /// Measure screening against a labelled set: precision, recall, F1 per label, confusion, errors.
     Eval {
@@ -514,6 +519,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             max_record_bytes,
             as_of,
+            no_mmap,
         } => {
             let as_of = match parse_as_of(as_of.as_deref()) {
                 Ok(d) => d,
@@ -530,6 +536,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     defer_json: false,
                 },
                 out,
+                mmap: !no_mmap,
             };
             screen::screen_files(&screener, args)
         }

@@ -126,6 +126,42 @@ fn many_chunks_come_out_in_input_order() {
     );
 }
 
+/// A file is read through a memory map unless `--no-mmap` says otherwise: the same lines either way,
+/// and the same as from standard input (blank, CRLF and malformed lines included).
+#[test]
+fn mapped_read_and_piped_files_give_the_same_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("listings.jsonl");
+    let mut input = String::new();
+    for i in 1..=3_000u32 {
+        match i % 11 {
+            0 => input.push_str("{broken\r\n"),
+            5 => input.push('\n'),
+            _ => input.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"text\":\"NPP 99% CAS 39742-60-4, ship to USA, WhatsApp {i}\"}}\n"
+            )),
+        }
+    }
+    std::fs::write(&path, &input).expect("write");
+    let file = path.to_str().expect("utf-8 path");
+    let mapped = pwatch(&["screen", file], b"");
+    let read = pwatch(&["screen", "--no-mmap", file], b"");
+    let piped = pwatch(&["screen", "-", "--format", "jsonl"], input.as_bytes());
+    assert!(!mapped.stdout.is_empty());
+    assert_eq!(mapped.stdout, read.stdout);
+    assert_eq!(mapped.stdout, piped.stdout);
+    assert_eq!(mapped.status.code(), read.status.code());
+    let warnings = |o: &Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .map(|l| l.replace(file, "-"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warnings(&mapped), warnings(&piped));
+    assert_eq!(warnings(&mapped).len(), 3_000 / 11);
+}
+
 #[test]
 fn csv_and_text_inputs() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -259,6 +259,89 @@ impl LineChunk {
     }
 }
 
+/// The lines of a text already in memory (a memory-mapped file), cut into chunks as
+/// [`Reader::next_chunk`] cuts those it reads, with the same line numbers, blank lines skipped and
+/// over-long lines reported the same way, but not copied: the items' ranges are offsets into the
+/// text itself, and the chunk's buffer stays empty. JSON Lines and plain text only (CSV records may
+/// span lines: they take the [`Reader`]). The text is given to each call, so that the caller may
+/// map a file afresh as it goes (the same bytes at the same offsets).
+#[derive(Debug)]
+pub struct SliceLines {
+    pos: usize,
+    line: u64,
+    json: bool,
+    max_record_bytes: usize,
+}
+
+impl SliceLines {
+    /// Lines in `format` from the start of a text (`None` for CSV).
+    pub fn new(format: Format, opts: &Options) -> Option<SliceLines> {
+        (format != Format::Csv).then_some(SliceLines {
+            pos: 0,
+            line: 0,
+            json: format == Format::Jsonl,
+            max_record_bytes: opts.max_record_bytes,
+        })
+    }
+
+    /// Offset in the text of the next line.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Number of the last line taken (0 before the first).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Fill `chunk` with up to `max_lines` items of the lines of `data` that start within
+    /// `max_bytes` of the first (at least one item while any is left); false when there was none
+    /// left.
+    pub fn next_chunk(
+        &mut self,
+        data: &[u8],
+        chunk: &mut LineChunk,
+        max_lines: usize,
+        max_bytes: usize,
+    ) -> bool {
+        let added = chunk.items.len();
+        let from = self.pos;
+        while self.pos < data.len()
+            && chunk.items.len() < max_lines
+            && (chunk.items.len() == added || self.pos - from < max_bytes)
+        {
+            let start = self.pos;
+            let line_end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+            self.pos = (line_end + 1).min(data.len());
+            self.line += 1;
+            if line_end - start > self.max_record_bytes {
+                chunk.items.push(ChunkItem::Malformed(Malformed {
+                    line: self.line,
+                    message: format!(
+                        "record longer than the limit of {} bytes (--max-record-bytes); skipped",
+                        self.max_record_bytes
+                    ),
+                }));
+                continue;
+            }
+            let mut end = line_end;
+            if end > start && data[end - 1] == b'\r' {
+                end -= 1;
+            }
+            if data[start..end].iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            chunk.items.push(ChunkItem::Line {
+                line: self.line,
+                start,
+                end,
+                json: self.json,
+            });
+        }
+        chunk.items.len() > added
+    }
+}
+
 /// One item of a [`LineChunk`].
 #[derive(Debug)]
 pub enum ChunkItem {
@@ -882,6 +965,61 @@ mod tests {
                 .collect();
             assert_eq!(got, want, "{capacity} {max_lines} {max_bytes}");
         }
+    }
+
+    /// The lines of a text in memory come out as the reader's do: the same lines, numbers and
+    /// malformed records, in chunks of any size.
+    #[test]
+    fn slice_lines_are_the_readers_lines() {
+        let long = "x".repeat(100);
+        let opts = Options {
+            max_record_bytes: 50,
+            ..Options::default()
+        };
+        for input in [
+            format!("a\r\n\n  \n{long}\nb\nc\r\n{long}\n\nlast"),
+            format!("{{\"text\":\"a\"}}\n\r\n{long}\n{{\"text\":\"b\"}}\n"),
+            String::new(),
+            "\n\n".to_string(),
+            "one".to_string(),
+            "\r".to_string(),
+        ] {
+            for format in [Format::Text, Format::Jsonl] {
+                let resolve = |chunk: &LineChunk, buf: &[u8], out: &mut Vec<_>| {
+                    for it in &chunk.items {
+                        out.push(match it {
+                            ChunkItem::Line {
+                                line,
+                                start,
+                                end,
+                                json,
+                            } => Ok((*line, buf[*start..*end].to_vec(), *json)),
+                            ChunkItem::Record(r) => Ok((r.line, r.text.clone(), false)),
+                            ChunkItem::Malformed(m) => Err(m.clone()),
+                        });
+                    }
+                };
+                let mut want = Vec::new();
+                let mut r = Reader::new(input.as_bytes(), format, opts.clone());
+                let mut chunk = LineChunk::default();
+                while r.next_chunk(&mut chunk, 1000, 1 << 20) {
+                    resolve(&chunk, &chunk.buf, &mut want);
+                    chunk.clear();
+                }
+                for (max_lines, max_bytes) in [(1, 1 << 20), (2, 1 << 20), (100, 1), (100, 1 << 20)]
+                {
+                    let mut lines = SliceLines::new(format, &opts).expect("lines");
+                    let mut got = Vec::new();
+                    while lines.next_chunk(input.as_bytes(), &mut chunk, max_lines, max_bytes) {
+                        assert!(chunk.buf.is_empty());
+                        resolve(&chunk, input.as_bytes(), &mut got);
+                        chunk.clear();
+                    }
+                    assert_eq!(got, want, "{input:?} {format:?} {max_lines} {max_bytes}");
+                }
+            }
+        }
+        assert!(SliceLines::new(Format::Csv, &opts).is_none());
     }
 
     #[test]

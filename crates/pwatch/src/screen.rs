@@ -76,60 +76,37 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
             ..args.options.clone()
         };
         let file_field = many.then_some(name.as_str());
-        // A regular file is mapped into memory, as ripgrep maps one: the kernel does not copy it
-        // into a buffer, nor the reading thread into chunks (on two cores, those copies took a
-        // twentieth of the time). Anything else, or a file that cannot be mapped, is read.
-        if args.mmap
-            && name != "-"
-            && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
-            && let Ok(map) = filebuffer::FileBuffer::open(path)
-            && let Some(lines) = SliceLines::new(format, &options)
-        {
-            let source = MappedLines {
-                path: path.clone(),
-                map: Arc::new(map),
-                mapped_at: 0,
-                remap_bytes: REMAP_BYTES,
-                lines,
-                failed: false,
-            };
-            screen_stream(
-                screener,
-                source,
-                &options,
-                file_field,
-                &name,
-                &mut out,
-                &mut counts,
-                &progress,
-            )?;
-            continue;
-        }
-        let input: Box<dyn BufRead + Send> = if name == "-" {
-            Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
-        } else {
-            match File::open(path) {
-                Ok(f) => Box::new(BufReader::with_capacity(1 << 20, f)),
-                Err(e) => {
-                    eprintln!("error: {name}: {e}");
+        let source: Box<dyn ChunkSource> = match mapped(args.mmap, path, format, &options) {
+            Some(lines) => Box::new(lines),
+            None => {
+                let input: Box<dyn BufRead + Send> = if name == "-" {
+                    Box::new(BufReader::with_capacity(1 << 20, std::io::stdin()))
+                } else {
+                    match File::open(path) {
+                        Ok(f) => Box::new(BufReader::with_capacity(1 << 20, f)),
+                        Err(e) => {
+                            eprintln!("error: {name}: {e}");
+                            failed_files += 1;
+                            continue;
+                        }
+                    }
+                };
+                let reader = Reader::new(input, format, options.clone());
+                if reader.failed() {
+                    for m in reader {
+                        if let Err(m) = m {
+                            eprintln!("error: {name}: {m}");
+                        }
+                    }
                     failed_files += 1;
                     continue;
                 }
+                Box::new(reader)
             }
         };
-        let reader = Reader::new(input, format, options.clone());
-        if reader.failed() {
-            for m in reader {
-                if let Err(m) = m {
-                    eprintln!("error: {name}: {m}");
-                }
-            }
-            failed_files += 1;
-            continue;
-        }
         screen_stream(
             screener,
-            reader,
+            source,
             &options,
             file_field,
             &name,
@@ -169,6 +146,29 @@ struct Group {
     out: Vec<u8>,
     by_label: [usize; 3],
     malformed: Vec<String>,
+}
+
+/// The lines of `path` through a memory map, when it is a regular non-empty file in a line format that
+/// can be mapped (and `mmap` is on). A regular file is mapped as ripgrep maps one: the kernel does not
+/// copy it into a buffer, nor the reading thread into chunks (on two cores, those copies took a
+/// twentieth of the time). Anything else, or a file that cannot be mapped, is read.
+fn mapped(mmap: bool, path: &Path, format: Format, options: &Options) -> Option<MappedLines> {
+    if !mmap
+        || path.as_os_str() == "-"
+        || !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
+    {
+        return None;
+    }
+    let lines = SliceLines::new(format, options)?;
+    let map = filebuffer::FileBuffer::open(path).ok()?;
+    Some(MappedLines {
+        path: path.to_path_buf(),
+        map: Arc::new(map),
+        mapped_at: 0,
+        remap_bytes: REMAP_BYTES,
+        lines,
+        failed: false,
+    })
 }
 
 /// A memory-mapped input file.
@@ -252,7 +252,7 @@ impl ChunkSource for MappedLines {
 #[allow(clippy::too_many_arguments)]
 fn screen_stream(
     screener: &Screener,
-    mut reader: impl ChunkSource,
+    mut reader: Box<dyn ChunkSource>,
     options: &Options,
     file_field: Option<&str>,
     name: &str,

@@ -67,6 +67,7 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
     let mut counts = Counts::default();
     let many = args.files.len() > 1;
     let mut failed_files = 0;
+    let mut closed = false;
     for path in &args.files {
         let name = path.display().to_string();
         let format = args.format.unwrap_or_else(|| Format::from_path(&name));
@@ -104,7 +105,7 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
                 Box::new(reader)
             }
         };
-        screen_stream(
+        let screened = screen_stream(
             screener,
             source,
             &options,
@@ -113,9 +114,22 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
             &mut out,
             &mut counts,
             &progress,
-        )?;
+        );
+        // The reader of the output went away (`pwatch screen … | head`): stop as other filters do,
+        // without an error, with the counts so far.
+        if let Err(e) = screened {
+            if broken_pipe(&e) {
+                closed = true;
+                break;
+            }
+            return Err(e);
+        }
     }
-    out.flush()?;
+    if let Err(e) = out.flush()
+        && !(closed || e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return Err(e.into());
+    }
     progress.finish_and_clear();
     eprintln!(
         "{} records: {} offer, {} mention, {} benign; {} malformed (skipped, reported above)",
@@ -146,6 +160,14 @@ struct Group {
     out: Vec<u8>,
     by_label: [usize; 3],
     malformed: Vec<String>,
+}
+
+/// Whether `e` is a write to a pipe whose reader has gone.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The lines of `path` through a memory map, when it is a regular non-empty file in a line format that
@@ -287,9 +309,9 @@ fn screen_stream(
         for _ in 0..IN_FLIGHT {
             let _ = free_tx.send(Vec::new());
         }
-        let before = counts.records;
-        let writer = scope.spawn(move || -> std::io::Result<Counts> {
-            let mut counts = Counts::default();
+        // The writer counts into the caller's counts as it goes, so that they hold what was screened
+        // even when writing stops on an error (a closed pipe).
+        let writer = scope.spawn(move || -> std::io::Result<()> {
             let mut waiting = std::collections::BTreeMap::new();
             let mut next = 0usize;
             for (seq, screened) in done_rx {
@@ -301,7 +323,8 @@ fn screen_stream(
                         ));
                     };
                     for g in &groups[..n] {
-                        out.write_all(&g.out)?;
+                        // Counted before written: a write that fails (a closed pipe) still leaves
+                        // the exit code of what was screened.
                         counts.records += g.by_label.iter().sum::<usize>();
                         for (c, n) in counts.by_label.iter_mut().zip(g.by_label) {
                             *c += n;
@@ -314,14 +337,14 @@ fn screen_stream(
                                 }
                             });
                         }
+                        out.write_all(&g.out)?;
                     }
-                    progress.set_position((before + counts.records) as u64);
+                    progress.set_position(counts.records as u64);
                     let _ = free_tx.send(groups);
                     next += 1;
                 }
             }
-            out.flush()?;
-            Ok(counts)
+            out.flush()
         });
         rayon::in_place_scope(|jobs| {
             for (seq, (chunk, map)) in rx.into_iter().enumerate() {
@@ -370,14 +393,9 @@ fn screen_stream(
             }
         });
         drop(done_tx);
-        let done = writer
+        writer
             .join()
             .map_err(|_| anyhow::anyhow!("the output writer panicked"))??;
-        counts.records += done.records;
-        counts.malformed += done.malformed;
-        for (c, n) in counts.by_label.iter_mut().zip(done.by_label) {
-            *c += n;
-        }
         Ok(())
     })
 }

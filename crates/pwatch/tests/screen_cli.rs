@@ -162,6 +162,37 @@ fn mapped_read_and_piped_files_give_the_same_lines() {
     assert_eq!(warnings(&mapped).len(), 3_000 / 11);
 }
 
+/// A reader that stops reading (`pwatch screen … | head`) ends the run as other filters end: no
+/// error, the exit code of what was screened.
+#[test]
+fn a_closed_output_ends_the_run_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("listings.jsonl");
+    let line = "{\"text\":\"NPP 99% CAS 39742-60-4, price per kg, ship to USA, pay in USDT\"}\n";
+    // Far more output than a pipe holds, so that pwatch is still writing when the reader goes.
+    std::fs::write(&path, line.repeat(20_000)).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pwatch"))
+        .args(["screen", path.to_str().expect("utf-8 path")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run pwatch");
+    let mut head = [0u8; 1000];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut head)
+        .expect("read the first lines");
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "offers were screened: {stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert!(String::from_utf8_lossy(&head).starts_with("{\"id\":\"1\""));
+}
+
 #[test]
 fn csv_and_text_inputs() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -67,7 +67,6 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
     let mut counts = Counts::default();
     let many = args.files.len() > 1;
     let mut failed_files = 0;
-    let mut closed = false;
     for path in &args.files {
         let name = path.display().to_string();
         let format = args.format.unwrap_or_else(|| Format::from_path(&name));
@@ -119,14 +118,13 @@ pub(crate) fn screen_files(screener: &Screener, args: ScreenArgs) -> anyhow::Res
         // without an error, with the counts so far.
         if let Err(e) = screened {
             if broken_pipe(&e) {
-                closed = true;
                 break;
             }
             return Err(e);
         }
     }
     if let Err(e) = out.flush()
-        && !(closed || e.kind() == std::io::ErrorKind::BrokenPipe)
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(e.into());
     }
@@ -175,22 +173,37 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 /// copy it into a buffer, nor the reading thread into chunks (on two cores, those copies took a
 /// twentieth of the time). Anything else, or a file that cannot be mapped, is read.
 fn mapped(mmap: bool, path: &Path, format: Format, options: &Options) -> Option<MappedLines> {
-    if !mmap
-        || path.as_os_str() == "-"
-        || !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0)
-    {
+    if !mmap || path.as_os_str() == "-" {
+        return None;
+    }
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() == 0 {
         return None;
     }
     let lines = SliceLines::new(format, options)?;
     let map = filebuffer::FileBuffer::open(path).ok()?;
     Some(MappedLines {
         path: path.to_path_buf(),
+        identity: file_identity(&meta),
         map: Arc::new(map),
         mapped_at: 0,
         remap_bytes: REMAP_BYTES,
         lines,
         failed: false,
     })
+}
+
+/// What tells one file from another at the same path (device and inode), so that a mapping made
+/// afresh is known to be of the file the run started on, not of one put in its place.
+#[cfg(unix)]
+fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// A memory-mapped input file.
@@ -227,6 +240,8 @@ impl<R: BufRead + Send> ChunkSource for Reader<R> {
 /// The lines of a mapped file.
 struct MappedLines {
     path: PathBuf,
+    /// [`file_identity`] of the file when the run started on it.
+    identity: Option<(u64, u64)>,
     map: Map,
     /// Offset where `map` was made, and how far on it is made afresh ([`REMAP_BYTES`]).
     mapped_at: usize,
@@ -247,18 +262,18 @@ impl ChunkSource for MappedLines {
             return None;
         }
         if self.lines.pos() - self.mapped_at >= self.remap_bytes {
-            match filebuffer::FileBuffer::open(&self.path) {
+            match self.remap() {
                 Ok(map) => {
                     self.map = Arc::new(map);
                     self.mapped_at = self.lines.pos();
                 }
-                Err(e) => {
+                Err(message) => {
                     self.failed = true;
                     chunk
                         .items
                         .push(ChunkItem::Malformed(pw_screen::records::Malformed {
                             line: self.lines.line() + 1,
-                            message: format!("read error: {e}"),
+                            message,
                         }));
                     return Some(None);
                 }
@@ -267,6 +282,17 @@ impl ChunkSource for MappedLines {
         self.lines
             .next_chunk(&self.map, chunk, max_lines, max_bytes)
             .then(|| Some(self.map.clone()))
+    }
+}
+
+impl MappedLines {
+    /// The file mapped afresh, if it is still the one the run started on.
+    fn remap(&self) -> Result<filebuffer::FileBuffer, String> {
+        let meta = std::fs::metadata(&self.path).map_err(|e| format!("read error: {e}"))?;
+        if file_identity(&meta) != self.identity {
+            return Err("read error: the file was replaced during the run".to_string());
+        }
+        filebuffer::FileBuffer::open(&self.path).map_err(|e| format!("read error: {e}"))
     }
 }
 
@@ -356,6 +382,8 @@ fn screen_stream(
                 };
                 let (done_tx, back_tx) = (done_tx.clone(), back_tx.clone());
                 jobs.spawn(move |_| {
+                    // The bytes the chunk's lines are ranges of.
+                    let buf: &[u8] = map.as_deref().map_or(&chunk.buf, |m| m);
                     // A panic here (a bug) must still reach the writer, which waits for this
                     // chunk's turn: it is told, and stops the run with an error.
                     let screened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -373,14 +401,8 @@ fn screen_stream(
                                 SCRATCH.with_borrow_mut(|scratch| {
                                     for item in items {
                                         screen_item(
-                                            screener,
-                                            map.as_deref().map_or(&chunk.buf, |m| m),
-                                            item,
-                                            options,
-                                            file_field,
-                                            name,
-                                            scratch,
-                                            g,
+                                            screener, buf, item, options, file_field, name,
+                                            scratch, g,
                                         );
                                     }
                                 });
@@ -546,6 +568,7 @@ mod tests {
         }
         let mut source = MappedLines {
             path: path.clone(),
+            identity: file_identity(&std::fs::metadata(&path)?),
             map: Arc::new(filebuffer::FileBuffer::open(&path)?),
             mapped_at: 0,
             remap_bytes: 1000,
@@ -564,6 +587,34 @@ mod tests {
             source.mapped_at > 0 && maps > 0,
             "the file was mapped afresh"
         );
+        Ok(())
+    }
+
+    /// A file put in the place of the one being screened is not read on from the old offset: the run
+    /// stops on it with an error line.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_is_not_mapped_afresh() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, "a line of text\n".repeat(200))?;
+        let options = Options::default();
+        let mut source = mapped(true, &path, Format::Text, &options).expect("a regular file maps");
+        source.remap_bytes = 100;
+        let mut chunk = LineChunk::default();
+        assert!(source.next_chunk(&mut chunk, 10, 1 << 20).is_some());
+        let other = dir.path().join("other.txt");
+        std::fs::write(&other, "another file\n".repeat(200))?;
+        std::fs::rename(&other, &path)?;
+        chunk.clear();
+        assert!(source.next_chunk(&mut chunk, 10, 1 << 20).is_some());
+        assert!(
+            matches!(&chunk.items[..], [ChunkItem::Malformed(m)] if m.line == 11 && m.message.contains("replaced")),
+            "{:?}",
+            chunk.items
+        );
+        chunk.clear();
+        assert!(source.next_chunk(&mut chunk, 10, 1 << 20).is_none());
         Ok(())
     }
 }

@@ -57,6 +57,18 @@ pub struct Malformed {
     pub message: String,
 }
 
+impl Malformed {
+    /// A record on `line` over the length limit `max`.
+    fn too_long(line: u64, max: usize) -> Malformed {
+        Malformed {
+            line,
+            message: format!(
+                "record longer than the limit of {max} bytes (--max-record-bytes); skipped"
+            ),
+        }
+    }
+}
+
 /// Field names and limits.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -218,13 +230,10 @@ impl<R: BufRead> Reader<R> {
             let line = self.line;
             if too_long {
                 chunk.buf.truncate(start);
-                chunk.items.push(ChunkItem::Malformed(Malformed {
+                chunk.items.push(ChunkItem::Malformed(Malformed::too_long(
                     line,
-                    message: format!(
-                        "record longer than the limit of {} bytes (--max-record-bytes); skipped",
-                        self.opts.max_record_bytes
-                    ),
-                }));
+                    self.opts.max_record_bytes,
+                )));
                 continue;
             }
             if chunk.buf[start..].iter().all(u8::is_ascii_whitespace) {
@@ -315,13 +324,10 @@ impl SliceLines {
             self.pos = (line_end + 1).min(data.len());
             self.line += 1;
             if line_end - start > self.max_record_bytes {
-                chunk.items.push(ChunkItem::Malformed(Malformed {
-                    line: self.line,
-                    message: format!(
-                        "record longer than the limit of {} bytes (--max-record-bytes); skipped",
-                        self.max_record_bytes
-                    ),
-                }));
+                chunk.items.push(ChunkItem::Malformed(Malformed::too_long(
+                    self.line,
+                    self.max_record_bytes,
+                )));
                 continue;
             }
             let mut end = line_end;
@@ -432,13 +438,7 @@ impl<R: BufRead> Reader<R> {
             self.line += 1;
             let line = self.line;
             if too_long {
-                return Some(Err(Malformed {
-                    line,
-                    message: format!(
-                        "record longer than the limit of {} bytes (--max-record-bytes); skipped",
-                        self.opts.max_record_bytes
-                    ),
-                }));
+                return Some(Err(Malformed::too_long(line, self.opts.max_record_bytes)));
             }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -744,13 +744,7 @@ impl<R: BufRead> Iterator for Reader<R> {
                         }));
                     };
                     if text.len() > self.opts.max_record_bytes {
-                        return Some(Err(Malformed {
-                            line,
-                            message: format!(
-                                "record longer than the limit of {} bytes (--max-record-bytes); skipped",
-                                self.opts.max_record_bytes
-                            ),
-                        }));
+                        return Some(Err(Malformed::too_long(line, self.opts.max_record_bytes)));
                     }
                     let id = id_col.and_then(|i| record.get(i)).map_or_else(
                         || line.to_string(),
